@@ -1,0 +1,3 @@
+module github.com/twilioguard/twilioguard
+
+go 1.26
