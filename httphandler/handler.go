@@ -1,0 +1,117 @@
+// Package httphandler is the net/http front door: it turns an *http.Request
+// into a webhook.Request, lets the Guard answer it, and writes the TwiML.
+package httphandler
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/twilioguard/twilioguard/twiml"
+	"github.com/twilioguard/twilioguard/webhook"
+)
+
+// A Handler serves Twilio webhook calls on any path. It answers POST and
+// GET; Twilio uses both, and signs a GET's query as part of the URL.
+type Handler struct {
+	Guard *webhook.Guard
+	// Logger gets one line per call; nil logs nothing.
+	Logger *slog.Logger
+	// MaxBody caps the body; 0 means webhook.DefaultMaxBody.
+	MaxBody int64
+	// IgnoreForwarded stops the handler from taking the scheme from
+	// X-Forwarded-Proto. By default the header is used, so that a tunnel or
+	// proxy that terminates TLS (ngrok, a load balancer) still yields the
+	// https URL Twilio signed. Trusting it cannot let a forged call in: it
+	// only chooses which URL a genuine signature must cover.
+	IgnoreForwarded bool
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	res := h.serve(r)
+	if h.Logger != nil {
+		h.Logger.LogAttrs(r.Context(), res.Level(), "webhook",
+			slog.String("door", "http"), slog.Any("result", res))
+	}
+	if res.Status == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", "GET, POST")
+	}
+	w.Header().Set("Content-Type", twiml.ContentType)
+	w.WriteHeader(res.Status)
+	w.Write(res.TwiML)
+}
+
+func (h *Handler) serve(r *http.Request) webhook.Result {
+	if r.Method != http.MethodPost && r.Method != http.MethodGet {
+		return refuse(http.StatusMethodNotAllowed, fmt.Errorf("%w: method %s", webhook.ErrBadRequest, r.Method))
+	}
+	req, err := h.Request(r)
+	if err != nil {
+		return refuse(0, err)
+	}
+	return h.Guard.Serve(r.Context(), req)
+}
+
+// Request turns r into the webhook.Request the Guard checks, reading at most
+// MaxBody bytes of its body.
+func (h *Handler) Request(r *http.Request) (*webhook.Request, error) {
+	limit := h.MaxBody
+	if limit <= 0 {
+		limit = webhook.DefaultMaxBody
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("%w: reading body: %v", webhook.ErrBadRequest, err)
+	}
+	if int64(len(body)) > limit {
+		return nil, fmt.Errorf("%w: over %d bytes", webhook.ErrTooLarge, limit)
+	}
+	return &webhook.Request{
+		Method:      r.Method,
+		URL:         h.URL(r),
+		ContentType: r.Header.Get("Content-Type"),
+		Body:        body,
+		Signature:   r.Header.Get("X-Twilio-Signature"),
+	}, nil
+}
+
+// URL rebuilds the URL the caller used: the scheme, the Host header and the
+// request-target exactly as received.
+func (h *Handler) URL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p := r.Header.Get("X-Forwarded-Proto"); p != "" && !h.IgnoreForwarded {
+		p, _, _ = strings.Cut(p, ",")
+		scheme = strings.TrimSpace(p)
+	}
+	return scheme + "://" + r.Host + target(r)
+}
+
+// target is the request-target in origin form: path and query as received.
+func target(r *http.Request) string {
+	t := r.RequestURI
+	if t == "" {
+		return r.URL.RequestURI() // a client-side request, as tests build
+	}
+	if _, rest, ok := strings.Cut(t, "://"); ok && !strings.HasPrefix(t, "/") {
+		// Absolute form, as sent to a proxy: drop scheme and authority.
+		if i := strings.IndexAny(rest, "/?"); i >= 0 {
+			return rest[i:]
+		}
+		return "/"
+	}
+	return t
+}
+
+func refuse(status int, err error) webhook.Result {
+	res := webhook.Refuse(err)
+	if status != 0 {
+		res.Status = status
+	}
+	return res
+}

@@ -1,0 +1,179 @@
+// Package webhook is the one path every Twilio webhook call takes, whichever
+// front door it came through: a front door (the HTTP handler, the Lambda
+// handler) turns what it received into a Request; a Guard checks the
+// signature and, only for a genuine call, hands the decoded call to the App
+// and returns its TwiML.
+package webhook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/twilioguard/twilioguard/signature"
+	"github.com/twilioguard/twilioguard/twiml"
+)
+
+// DefaultMaxBody is the largest body a front door accepts unless told
+// otherwise. Twilio's messaging webhooks are a few kilobytes.
+const DefaultMaxBody = 64 << 10
+
+// Errors for calls refused before or besides the signature check. Refusals
+// by the check itself are the errors of package signature.
+var (
+	ErrBadRequest  = errors.New("webhook: malformed request")
+	ErrTooLarge    = errors.New("webhook: body too large")
+	ErrUnsupported = errors.New("webhook: unsupported content type")
+)
+
+// A Request is one webhook call as a front door received it.
+type Request struct {
+	// Method is the HTTP method, "POST" or "GET".
+	Method string
+	// URL is the full URL Twilio called, query included, as the front door
+	// rebuilt it. A Guard's PublicURL takes precedence.
+	URL string
+	// ContentType is the Content-Type header.
+	ContentType string
+	// Body is the raw body.
+	Body []byte
+	// Form holds the decoded POST parameters when the front door got them
+	// already decoded (an API Gateway mapping template); otherwise it is nil
+	// and the Guard parses Body.
+	Form url.Values
+	// Signature is the X-Twilio-Signature header, "" when absent.
+	Signature string
+}
+
+// A Call is a verified webhook call, as the App sees it.
+type Call struct {
+	// URL is the URL variant the signature matched.
+	URL string
+	// Params are the POST parameters, or the query parameters of a GET call.
+	// For a JSON body they are nil and Body holds the JSON.
+	Params url.Values
+	Body   []byte
+	// Token is the index of the auth token that verified the call.
+	Token int
+}
+
+// An App answers verified calls.
+type App interface {
+	Respond(ctx context.Context, c *Call) *twiml.Response
+}
+
+// A Guard validates calls and passes the genuine ones to its App.
+type Guard struct {
+	Validator *signature.Validator
+	App       App
+	// PublicURL, when set, is the URL validated for every call instead of
+	// the one the front door rebuilt: the URL configured in Twilio.
+	PublicURL string
+}
+
+// A Result is the Guard's answer to one call.
+type Result struct {
+	// Status is the HTTP status to answer with: 200 for a genuine call, 403
+	// for a bad signature, 400, 413 or 415 for a malformed request.
+	Status int
+	// TwiML is the reply body; for a refused call, the empty response.
+	TwiML []byte
+	// Err says why the call was refused; nil for a genuine call.
+	Err error
+	// Call is the verified call; nil when refused.
+	Call *Call
+}
+
+// Serve validates r and, if it is genuine, answers it with the App.
+func (g *Guard) Serve(ctx context.Context, r *Request) Result {
+	c, err := g.verify(r)
+	if err != nil {
+		return Refuse(err)
+	}
+	return Result{Status: http.StatusOK, TwiML: g.App.Respond(ctx, c).Marshal(), Call: c}
+}
+
+// Refuse is the Result for a call refused with err: the status err calls
+// for and the empty TwiML, so that Twilio sends nothing.
+func Refuse(err error) Result {
+	return Result{Status: status(err), TwiML: twiml.Empty, Err: err}
+}
+
+// verify checks the signature the way Twilio computed it for this kind of
+// call: over the URL and the form for a form POST, over the URL alone for a
+// GET or a body carrying bodySHA256.
+func (g *Guard) verify(r *Request) (*Call, error) {
+	if r.Signature == "" {
+		return nil, signature.ErrMissing
+	}
+	u := r.URL
+	if g.PublicURL != "" {
+		u = g.PublicURL
+	}
+	if _, ok := signature.BodyHashParam(u); ok && r.Method != http.MethodGet {
+		m, err := g.Validator.CheckBody(u, r.Body, r.Signature)
+		if err != nil {
+			return nil, err
+		}
+		return &Call{URL: m.URL, Body: r.Body, Token: m.Token}, nil
+	}
+	params, err := r.params(u)
+	if err != nil {
+		return nil, err
+	}
+	signed := params
+	if r.Method == http.MethodGet {
+		signed = nil
+	}
+	m, err := g.Validator.Check(u, signed, r.Signature)
+	if err != nil {
+		return nil, err
+	}
+	return &Call{URL: m.URL, Params: params, Body: r.Body, Token: m.Token}, nil
+}
+
+// params decodes the call's parameters: the query of a GET, the form of a
+// POST.
+func (r *Request) params(u string) (url.Values, error) {
+	if r.Method == http.MethodGet {
+		_, query, _ := strings.Cut(u, "?")
+		query, _, _ = strings.Cut(query, "#")
+		return parseForm(query)
+	}
+	if r.Form != nil {
+		return r.Form, nil
+	}
+	if len(r.Body) == 0 && r.ContentType == "" {
+		return url.Values{}, nil
+	}
+	mt, _, err := mime.ParseMediaType(r.ContentType)
+	if err != nil || mt != "application/x-www-form-urlencoded" {
+		return nil, fmt.Errorf("%w %q: Twilio posts forms, or JSON with bodySHA256 in the URL",
+			ErrUnsupported, r.ContentType)
+	}
+	return parseForm(string(r.Body))
+}
+
+func parseForm(s string) (url.Values, error) {
+	v, err := url.ParseQuery(s)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadRequest, err)
+	}
+	return v, nil
+}
+
+func status(err error) int {
+	switch {
+	case errors.Is(err, ErrBadRequest):
+		return http.StatusBadRequest
+	case errors.Is(err, ErrTooLarge):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, ErrUnsupported):
+		return http.StatusUnsupportedMediaType
+	}
+	return http.StatusForbidden
+}
