@@ -28,6 +28,7 @@ var (
 	ErrBadRequest  = errors.New("webhook: malformed request")
 	ErrTooLarge    = errors.New("webhook: body too large")
 	ErrUnsupported = errors.New("webhook: unsupported content type")
+	ErrNoURL       = errors.New("webhook: no URL to validate against: set the public URL (REQUEST_URL)")
 )
 
 // A Request is one webhook call as a front door received it.
@@ -114,6 +115,9 @@ func (g *Guard) verify(r *Request) (*Call, error) {
 	if g.PublicURL != "" {
 		u = g.PublicURL
 	}
+	if u == "" {
+		return nil, ErrNoURL
+	}
 	if _, ok := signature.BodyHashParam(u); ok && r.Method != http.MethodGet {
 		m, err := g.Validator.CheckBody(u, r.Body, r.Signature)
 		if err != nil {
@@ -174,6 +178,8 @@ func status(err error) int {
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, ErrUnsupported):
 		return http.StatusUnsupportedMediaType
+	case errors.Is(err, ErrNoURL):
+		return http.StatusInternalServerError
 	}
 	return http.StatusForbidden
 }

@@ -1,0 +1,27 @@
+package main
+
+import (
+	"log/slog"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/twilioguard/twilioguard/lambdahandler"
+)
+
+// runLambda serves Lambda invocations until the runtime stops the process.
+// Logs go to stderr as JSON, which Lambda sends to CloudWatch Logs.
+func runLambda(e env) int {
+	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
+	cfg, err := loadConfig(e.getenv)
+	if err != nil {
+		log.Error("configuration: refusing to start", "err", err)
+		return 2
+	}
+	g, err := cfg.guard()
+	if err != nil {
+		log.Error("configuration: refusing to start", "err", err)
+		return 2
+	}
+	log.Info("lambda: ready", "request_url", cfg.requestURL != "", "tokens", len(cfg.tokens))
+	lambda.Start(&lambdahandler.Handler{Guard: g, Logger: log})
+	return 0
+}

@@ -1,0 +1,83 @@
+// Command twilioguard runs the twilioguard SMS responder and helps try and
+// diagnose Twilio webhook calls.
+//
+//	twilioguard serve [-addr 127.0.0.1:8080] [-dev]   the responder over HTTP
+//	twilioguard send -url URL -body TEXT [-from N]     post a signed test SMS
+//	twilioguard sign -url URL [key=value ...]          print a signature
+//	twilioguard lambda                                 serve AWS Lambda invocations
+//
+// Built as "bootstrap" and started by the Lambda runtime
+// (AWS_LAMBDA_RUNTIME_API set), it serves Lambda invocations with no
+// arguments.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+)
+
+const usage = `usage: twilioguard <command> [flags]
+
+commands:
+  serve    run the SMS responder as an HTTP server (try: serve -dev)
+  send     post a signed inbound-SMS webhook call and print the reply
+  sign     print the X-Twilio-Signature of a URL and parameters
+  lambda   serve AWS Lambda invocations (the default under the Lambda runtime)
+
+configuration (environment):
+  AUTH_TOKEN            Twilio auth token (required, except serve -dev)
+  AUTH_TOKEN_SECONDARY  a second accepted token, while rotating
+  MASTER_NUMBER         the number whose "secret" gets the MMS
+  REQUEST_URL           the exact webhook URL configured in Twilio
+  MEDIA_URL             the picture sent with the MMS
+
+Run "twilioguard <command> -h" for a command's flags.
+`
+
+// env gives the program its environment; tests pass their own.
+type env struct {
+	args   []string
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, env{os.Args, os.Stdout, os.Stderr, os.Getenv}))
+}
+
+// run executes the command in e.args and returns the exit code: 0 success,
+// 1 a refused or failed call, 2 bad usage or configuration.
+func run(ctx context.Context, e env) int {
+	args := e.args[1:]
+	if len(args) == 0 {
+		if e.getenv("AWS_LAMBDA_RUNTIME_API") != "" || filepath.Base(e.args[0]) == "bootstrap" {
+			return runLambda(e)
+		}
+		fmt.Fprint(e.stderr, usage)
+		return 2
+	}
+	e.args = args
+	switch args[0] {
+	case "serve":
+		return runServe(ctx, e)
+	case "send":
+		return runSend(ctx, e)
+	case "sign":
+		return runSign(e)
+	case "lambda":
+		return runLambda(e)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(e.stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(e.stderr, "twilioguard: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/twilioguard/twilioguard/httphandler"
+)
+
+// devMaster is the master number in development mode.
+const devMaster = "+15555550123"
+
+func runServe(ctx context.Context, e env) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	dev := fs.Bool("dev", false, "development mode: a random auth token when AUTH_TOKEN is unset, "+
+		"and a master number when MASTER_NUMBER is unset")
+	ignoreForwarded := fs.Bool("ignore-forwarded", false,
+		"take the scheme from the connection only, never from X-Forwarded-Proto")
+	if err := fs.Parse(e.args[1:]); err != nil {
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(e.stderr, nil))
+
+	getenv, devToken := e.getenv, ""
+	if *dev {
+		getenv, devToken = devEnv(e.getenv)
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		log.Error("configuration", "err", err)
+		return 2
+	}
+	g, err := cfg.guard()
+	if err != nil {
+		log.Error("configuration", "err", err)
+		return 2
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Error("listen", "err", err)
+		return 1
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		io.WriteString(w, "ok\n")
+	})
+	mux.Handle("/", &httphandler.Handler{Guard: g, Logger: log, IgnoreForwarded: *ignoreForwarded})
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+
+	url := "http://" + ln.Addr().String() + "/sms"
+	log.Info("listening", "url", url, "request_url", cfg.requestURL != "", "master", cfg.master != "")
+	if *dev {
+		printDevBanner(e.stderr, url, devToken, cfg)
+	}
+	return serve(ctx, srv, ln, log)
+}
+
+// serve runs srv until ctx is done, then shuts it down gracefully.
+func serve(ctx context.Context, srv *http.Server, ln net.Listener, log *slog.Logger) int {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		log.Error("serve", "err", err)
+		return 1
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		log.Error("shutdown", "err", err)
+		return 1
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		log.Error("serve", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// devEnv fills in what development mode may invent: a random auth token and
+// a master number. It returns the invented token, or "" when AUTH_TOKEN was
+// set (so that a real token is never printed).
+func devEnv(getenv func(string) string) (func(string) string, string) {
+	token := ""
+	if getenv("AUTH_TOKEN") == "" {
+		b := make([]byte, 16)
+		rand.Read(b)
+		token = "dev" + hex.EncodeToString(b)[3:]
+	}
+	return func(name string) string {
+		switch v := getenv(name); {
+		case v != "":
+			return v
+		case name == "AUTH_TOKEN":
+			return token
+		case name == "MASTER_NUMBER":
+			return devMaster
+		default:
+			return v
+		}
+	}, token
+}
+
+func printDevBanner(w io.Writer, url, token string, cfg config) {
+	tok := token
+	if tok == "" {
+		tok = `"$AUTH_TOKEN"`
+	}
+	if cfg.requestURL != "" {
+		url = cfg.requestURL
+	}
+	self := selfCommand() + " send -url " + url
+	cmd := self + " -token " + tok
+	fmt.Fprintf(w, `
+================================================================
+ DEVELOPMENT MODE: not for real traffic.
+ The auth token is a throwaway development token, so only
+ calls signed by "twilioguard send" below are accepted.
+ Master number: %s
+
+ Try the four outcomes from another terminal:
+   %s -from %s -body secret
+   %s -from +15555550199 -body secret
+   %s -from +15555550199 -body hello
+   %s -token wrong-token -body secret
+================================================================
+
+`, cfg.master, cmd, cfg.master, cmd, cmd, self)
+}
+
+// selfCommand is how the user can run this program again: "go run
+// ./cmd/twilioguard" when started by go run, else the executable's name.
+func selfCommand() string {
+	exe, err := os.Executable()
+	if err != nil || strings.Contains(exe, "go-build") {
+		return "go run ./cmd/twilioguard"
+	}
+	return exe
+}

@@ -1,0 +1,98 @@
+package lambdahandler
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/twilioguard/twilioguard/webhook"
+)
+
+// templateEvent is the flat object the classic REST API body mapping
+// template makes of a form POST: "twilioSignature" holds the
+// X-Twilio-Signature header, and every other member is one form field whose
+// name and value are still URL-encoded as in the raw body ("+" a space,
+// "%2B" a plus). A field sent several times appears as repeated members,
+// which are all kept. The event carries no URL: REQUEST_URL gives it.
+type templateEvent struct {
+	signature string
+	form      url.Values
+}
+
+// UnmarshalJSON reads the members in order, so repeated names survive.
+func (e *templateEvent) UnmarshalJSON(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return errors.New("not a JSON object")
+	}
+	e.form = url.Values{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		name := tok.(string) // object keys are always strings
+		var value string
+		if err := dec.Decode(&value); err != nil {
+			return fmt.Errorf("member %q: want a string", name)
+		}
+		if err := e.add(name, value); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *templateEvent) add(name, value string) error {
+	if name == "twilioSignature" {
+		e.signature = value
+		return nil
+	}
+	k, err := url.QueryUnescape(name)
+	if err != nil {
+		return fmt.Errorf("member name %q: %v", name, err)
+	}
+	v, err := url.QueryUnescape(value)
+	if err != nil {
+		return fmt.Errorf("member %q: %v", k, err)
+	}
+	e.form.Add(k, v)
+	return nil
+}
+
+func (e *templateEvent) request(int) (*webhook.Request, error) {
+	return &webhook.Request{
+		Method:      http.MethodPost,
+		ContentType: "application/x-www-form-urlencoded",
+		Form:        e.form,
+		Signature:   e.signature,
+	}, nil
+}
+
+// Rejected is the error a mapping-template invocation returns for a refused
+// call. Its message starts with "Forbidden", so that an integration
+// response with the selection pattern "Forbidden.*" maps it to 403 and
+// Twilio sends nothing.
+type Rejected struct {
+	Status int
+	Err    error
+}
+
+func (r *Rejected) Error() string {
+	return fmt.Sprintf("%s: %v", http.StatusText(r.Status), r.Err)
+}
+
+func (r *Rejected) Unwrap() error { return r.Err }
+
+// reply answers a genuine call with the TwiML as a JSON string, which the
+// integration response passes through as the body. A refused call becomes
+// a Rejected error.
+func (e *templateEvent) reply(res webhook.Result) ([]byte, error) {
+	if res.Err != nil {
+		return nil, &Rejected{Status: res.Status, Err: res.Err}
+	}
+	return json.Marshal(string(res.TwiML))
+}
