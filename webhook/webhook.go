@@ -29,6 +29,7 @@ var (
 	ErrTooLarge    = errors.New("webhook: body too large")
 	ErrUnsupported = errors.New("webhook: unsupported content type")
 	ErrNoURL       = errors.New("webhook: no URL to validate against: set the public URL (REQUEST_URL)")
+	ErrNoToken     = errors.New("webhook: no auth token available")
 )
 
 // A Request is one webhook call as a front door received it.
@@ -69,11 +70,27 @@ type App interface {
 
 // A Guard validates calls and passes the genuine ones to its App.
 type Guard struct {
+	// Validator holds the auth tokens. Tokens, when set, takes its place.
 	Validator *signature.Validator
-	App       App
+	// Tokens supplies the validator when the tokens live elsewhere (AWS
+	// Secrets Manager, SSM Parameter Store) and may be rotated while the
+	// process runs.
+	Tokens TokenSource
+	App    App
 	// PublicURL, when set, is the URL validated for every call instead of
 	// the one the front door rebuilt: the URL configured in Twilio.
 	PublicURL string
+}
+
+// A TokenSource supplies the Validator for the current auth tokens.
+type TokenSource interface {
+	// Validator returns the validator for the tokens as last read. An
+	// error means no token can be had: the call is refused.
+	Validator(ctx context.Context) (*signature.Validator, error)
+	// Refresh is called after a signature mismatch. It may read the tokens
+	// again, as rarely as it sees fit, and returns the new validator when
+	// they changed, or nil.
+	Refresh(ctx context.Context) *signature.Validator
 }
 
 // A Result is the Guard's answer to one call.
@@ -91,7 +108,7 @@ type Result struct {
 
 // Serve validates r and, if it is genuine, answers it with the App.
 func (g *Guard) Serve(ctx context.Context, r *Request) Result {
-	c, err := g.verify(r)
+	c, err := g.verify(ctx, r)
 	if err != nil {
 		return Refuse(err)
 	}
@@ -107,7 +124,7 @@ func Refuse(err error) Result {
 // verify checks the signature the way Twilio computed it for this kind of
 // call: over the URL and the form for a form POST, over the URL alone for a
 // GET or a body carrying bodySHA256.
-func (g *Guard) verify(r *Request) (*Call, error) {
+func (g *Guard) verify(ctx context.Context, r *Request) (*Call, error) {
 	if r.Signature == "" {
 		return nil, signature.ErrMissing
 	}
@@ -118,26 +135,49 @@ func (g *Guard) verify(r *Request) (*Call, error) {
 	if u == "" {
 		return nil, ErrNoURL
 	}
-	if _, ok := signature.BodyHashParam(u); ok && r.Method != http.MethodGet {
-		m, err := g.Validator.CheckBody(u, r.Body, r.Signature)
+	c := &Call{Body: r.Body}
+	check := func(v *signature.Validator) (signature.Match, error) {
+		return v.CheckBody(u, r.Body, r.Signature)
+	}
+	if _, ok := signature.BodyHashParam(u); !ok || r.Method == http.MethodGet {
+		params, err := r.params(u)
 		if err != nil {
 			return nil, err
 		}
-		return &Call{URL: m.URL, Body: r.Body, Token: m.Token}, nil
+		signed := params
+		if r.Method == http.MethodGet {
+			signed = nil
+		}
+		c.Params = params
+		check = func(v *signature.Validator) (signature.Match, error) {
+			return v.Check(u, signed, r.Signature)
+		}
 	}
-	params, err := r.params(u)
+	m, err := g.check(ctx, check)
 	if err != nil {
 		return nil, err
 	}
-	signed := params
-	if r.Method == http.MethodGet {
-		signed = nil
+	c.URL, c.Token = m.URL, m.Token
+	return c, nil
+}
+
+// check runs check with the current validator and, after a mismatch, once
+// more with refreshed tokens if the TokenSource has new ones.
+func (g *Guard) check(ctx context.Context, check func(*signature.Validator) (signature.Match, error)) (signature.Match, error) {
+	if g.Tokens == nil {
+		return check(g.Validator)
 	}
-	m, err := g.Validator.Check(u, signed, r.Signature)
+	v, err := g.Tokens.Validator(ctx)
 	if err != nil {
-		return nil, err
+		return signature.Match{}, fmt.Errorf("%w: %v", ErrNoToken, err)
 	}
-	return &Call{URL: m.URL, Params: params, Body: r.Body, Token: m.Token}, nil
+	m, err := check(v)
+	if errors.Is(err, signature.ErrMismatch) {
+		if fresh := g.Tokens.Refresh(ctx); fresh != nil {
+			return check(fresh)
+		}
+	}
+	return m, err
 }
 
 // params decodes the call's parameters: the query of a GET, the form of a
@@ -178,7 +218,7 @@ func status(err error) int {
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, ErrUnsupported):
 		return http.StatusUnsupportedMediaType
-	case errors.Is(err, ErrNoURL):
+	case errors.Is(err, ErrNoURL), errors.Is(err, ErrNoToken):
 		return http.StatusInternalServerError
 	}
 	return http.StatusForbidden
