@@ -5,13 +5,11 @@ import (
 	"bytes"
 	"crypto/tls"
 	"encoding/xml"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"sort"
 	"strings"
 	"testing"
 
@@ -215,7 +213,7 @@ func TestSharedCases(t *testing.T) {
 		}
 		n++
 		t.Run(c.File, func(t *testing.T) {
-			r, err := http.ReadRequest(bufio.NewReader(strings.NewReader(rawRequest(c.Request))))
+			r, err := http.ReadRequest(bufio.NewReader(strings.NewReader(c.Request.Raw())))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -232,19 +230,4 @@ func TestSharedCases(t *testing.T) {
 	if n == 0 {
 		t.Fatal("no HTTP cases found")
 	}
-}
-
-func rawRequest(r cases.Request) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\n", r.Method, r.URL)
-	keys := make([]string, 0, len(r.Headers))
-	for k := range r.Headers {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		fmt.Fprintf(&b, "%s: %s\r\n", k, r.Headers[k])
-	}
-	fmt.Fprintf(&b, "Content-Length: %d\r\n\r\n%s", len(r.Body), r.Body)
-	return b.String()
 }

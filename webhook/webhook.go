@@ -140,7 +140,7 @@ func (g *Guard) verify(ctx context.Context, r *Request) (*Call, error) {
 		return v.CheckBody(u, r.Body, r.Signature)
 	}
 	if _, ok := signature.BodyHashParam(u); !ok || r.Method == http.MethodGet {
-		params, err := r.params(u)
+		params, err := r.Params(u)
 		if err != nil {
 			return nil, err
 		}
@@ -180,9 +180,9 @@ func (g *Guard) check(ctx context.Context, check func(*signature.Validator) (sig
 	return m, err
 }
 
-// params decodes the call's parameters: the query of a GET, the form of a
-// POST.
-func (r *Request) params(u string) (url.Values, error) {
+// Params decodes the call's parameters, taking u as its URL: the query of a
+// GET, the form of a POST.
+func (r *Request) Params(u string) (url.Values, error) {
 	if r.Method == http.MethodGet {
 		_, query, _ := strings.Cut(u, "?")
 		query, _, _ = strings.Cut(query, "#")

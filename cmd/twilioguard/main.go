@@ -4,6 +4,7 @@
 //	twilioguard serve [-addr 127.0.0.1:8080] [-dev]   the responder over HTTP
 //	twilioguard send -url URL -body TEXT [-from N]     post a signed test SMS
 //	twilioguard sign -url URL [key=value ...]          print a signature
+//	twilioguard verify [-explain] FILE                 check a captured call
 //	twilioguard lambda                                 serve AWS Lambda invocations
 //
 // Built as "bootstrap" and started by the Lambda runtime
@@ -27,6 +28,7 @@ commands:
   serve    run the SMS responder as an HTTP server (try: serve -dev)
   send     post a signed inbound-SMS webhook call and print the reply
   sign     print the X-Twilio-Signature of a URL and parameters
+  verify   check a captured call (raw HTTP or Lambda event); -explain finds the cause
   lambda   serve AWS Lambda invocations (the default under the Lambda runtime)
 
 configuration (environment):
@@ -42,6 +44,7 @@ Run "twilioguard <command> -h" for a command's flags.
 // env gives the program its environment; tests pass their own.
 type env struct {
 	args   []string
+	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
@@ -50,7 +53,7 @@ type env struct {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, env{os.Args, os.Stdout, os.Stderr, os.Getenv}))
+	os.Exit(run(ctx, env{os.Args, os.Stdin, os.Stdout, os.Stderr, os.Getenv}))
 }
 
 // run executes the command in e.args and returns the exit code: 0 success,
@@ -72,6 +75,8 @@ func run(ctx context.Context, e env) int {
 		return runSend(ctx, e)
 	case "sign":
 		return runSign(e)
+	case "verify":
+		return runVerify(e)
 	case "lambda":
 		return runLambda(e)
 	case "help", "-h", "-help", "--help":

@@ -38,7 +38,7 @@ func environ(vars map[string]string) func(string) string {
 // runCmd runs the program with args and returns its exit code and output.
 func runCmd(ctx context.Context, vars map[string]string, args ...string) (int, string, string) {
 	var stdout, stderr syncBuffer
-	code := run(ctx, env{append([]string{"twilioguard"}, args...), &stdout, &stderr, environ(vars)})
+	code := run(ctx, env{append([]string{"twilioguard"}, args...), strings.NewReader(""), &stdout, &stderr, environ(vars)})
 	return code, stdout.String(), stderr.String()
 }
 
@@ -87,7 +87,7 @@ func TestServeDevAndSend(t *testing.T) {
 	done := make(chan int)
 	go func() {
 		done <- run(ctx, env{[]string{"twilioguard", "serve", "-dev", "-addr", "127.0.0.1:0"},
-			&bytes.Buffer{}, &stderr, environ(nil)})
+			nil, &bytes.Buffer{}, &stderr, environ(nil)})
 	}()
 
 	banner := regexp.MustCompile(`send -url (\S+) -token (\S+) -from (\S+) -body secret`)

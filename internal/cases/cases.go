@@ -5,9 +5,11 @@ package cases
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 )
 
 // A Case is one delivery and its expected verdict.
@@ -24,6 +26,11 @@ type Case struct {
 	Request         Request         `json:"request"`
 	Expected        string          `json:"expected"`
 	OracleSignature string          `json:"oracle_signature"`
+	OracleChecks    []struct {
+		Check  string `json:"check"`
+		URL    string `json:"url"`
+		Result bool   `json:"result"`
+	} `json:"oracle_checks"`
 }
 
 // Request is how the call reaches the code: an HTTP request for transport
@@ -65,4 +72,42 @@ func Load(dir string) ([]Case, error) {
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// Raw returns an HTTP case's request as bytes on the wire, headers sorted.
+func (r Request) Raw() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\n", r.Method, r.URL)
+	keys := make([]string, 0, len(r.Headers))
+	for k := range r.Headers {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%s: %s\r\n", k, r.Headers[k])
+	}
+	fmt.Fprintf(&b, "Content-Length: %d\r\n\r\n%s", len(r.Body), r.Body)
+	return b.String()
+}
+
+// Input returns what a user would feed "twilioguard verify": the raw request
+// for an HTTP case, the event JSON for the others.
+func (c *Case) Input() []byte {
+	if c.Transport == "http" {
+		return []byte(c.Request.Raw())
+	}
+	return c.Request.Event
+}
+
+// FaultyURLs returns the URLs from the oracle's checks that reproduce the
+// reported fault: those the oracle rejected and that differ from the signed
+// URL.
+func (c *Case) FaultyURLs() []string {
+	var out []string
+	for _, chk := range c.OracleChecks {
+		if chk.URL != "" && !chk.Result && chk.URL != c.SignedURL {
+			out = append(out, chk.URL)
+		}
+	}
+	return out
 }
