@@ -80,6 +80,11 @@ type Guard struct {
 	// PublicURL, when set, is the URL validated for every call instead of
 	// the one the front door rebuilt: the URL configured in Twilio.
 	PublicURL string
+	// PublicBase, when set and PublicURL is not, replaces the scheme, host
+	// and any base path of the rebuilt URL: the call is validated against
+	// PublicBase + the rebuilt path and query. It serves several webhook
+	// paths behind a proxy or CDN that changes the host.
+	PublicBase string
 }
 
 // A TokenSource supplies the Validator for the current auth tokens.
@@ -128,10 +133,7 @@ func (g *Guard) verify(ctx context.Context, r *Request) (*Call, error) {
 	if r.Signature == "" {
 		return nil, signature.ErrMissing
 	}
-	u := r.URL
-	if g.PublicURL != "" {
-		u = g.PublicURL
-	}
+	u := g.url(r.URL)
 	if u == "" {
 		return nil, ErrNoURL
 	}
@@ -159,6 +161,29 @@ func (g *Guard) verify(ctx context.Context, r *Request) (*Call, error) {
 	}
 	c.URL, c.Token = m.URL, m.Token
 	return c, nil
+}
+
+// url is the URL to validate for a call the front door rebuilt as rebuilt.
+func (g *Guard) url(rebuilt string) string {
+	switch {
+	case g.PublicURL != "":
+		return g.PublicURL
+	case g.PublicBase != "" && rebuilt != "":
+		return strings.TrimSuffix(g.PublicBase, "/") + pathAndQuery(rebuilt)
+	}
+	return rebuilt
+}
+
+// pathAndQuery returns what follows the authority in an absolute URL.
+func pathAndQuery(u string) string {
+	_, rest, ok := strings.Cut(u, "://")
+	if !ok {
+		return u
+	}
+	if i := strings.IndexAny(rest, "/?"); i >= 0 {
+		return rest[i:]
+	}
+	return ""
 }
 
 // check runs check with the current validator and, after a mismatch, once

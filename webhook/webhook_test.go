@@ -86,6 +86,21 @@ func TestGuardServe(t *testing.T) {
 	}
 }
 
+func TestGuardPublicBase(t *testing.T) {
+	form := url.Values{"Body": {"hi"}}
+	g := &Guard{Validator: mustValidator(t, "tok"), App: &echo{}, PublicBase: "https://cdn.example.com/app/"}
+	for rebuilt, signed := range map[string]string{
+		"http://10.0.0.1:8080/sms":     "https://cdn.example.com/app/sms",
+		"http://10.0.0.1:8080/sms?a=1": "https://cdn.example.com/app/sms?a=1",
+		"http://10.0.0.1:8080?a=1":     "https://cdn.example.com/app?a=1",
+	} {
+		r := &Request{Method: "POST", URL: rebuilt, Form: form, Signature: signature.Sign("tok", signed, form)}
+		if res := g.Serve(context.Background(), r); res.Status != 200 {
+			t.Errorf("rebuilt %s, signed %s: got %d %v, want 200", rebuilt, signed, res.Status, res.Err)
+		}
+	}
+}
+
 // rotating is a TokenSource whose token changes behind the Guard's back.
 type rotating struct {
 	current, next *signature.Validator

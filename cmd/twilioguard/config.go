@@ -15,6 +15,7 @@ type config struct {
 	tokens     []string
 	master     string
 	requestURL string
+	publicBase string
 	mediaURL   string
 }
 
@@ -22,6 +23,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c := config{
 		master:     getenv("MASTER_NUMBER"),
 		requestURL: getenv("REQUEST_URL"),
+		publicBase: getenv("PUBLIC_BASE_URL"),
 		mediaURL:   getenv("MEDIA_URL"),
 	}
 	for _, name := range []string{"AUTH_TOKEN", "AUTH_TOKEN_SECONDARY"} {
@@ -34,7 +36,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 			"(for a local try without Twilio, use: twilioguard serve -dev)")
 	}
 	for _, v := range []struct{ name, value string }{
-		{"REQUEST_URL", c.requestURL}, {"MEDIA_URL", c.mediaURL},
+		{"REQUEST_URL", c.requestURL}, {"PUBLIC_BASE_URL", c.publicBase}, {"MEDIA_URL", c.mediaURL},
 	} {
 		if err := checkURL(v.value); err != nil {
 			return c, fmt.Errorf("%s: %v", v.name, err)
@@ -65,8 +67,9 @@ func (c config) guard() (*webhook.Guard, error) {
 		return nil, err
 	}
 	return &webhook.Guard{
-		Validator: v,
-		App:       &responder.Responder{Master: c.master, MediaURL: c.mediaURL},
-		PublicURL: c.requestURL,
+		Validator:  v,
+		App:        &responder.Responder{Master: c.master, MediaURL: c.mediaURL},
+		PublicURL:  c.requestURL,
+		PublicBase: c.publicBase,
 	}, nil
 }

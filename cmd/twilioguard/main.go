@@ -36,6 +36,7 @@ configuration (environment):
   AUTH_TOKEN_SECONDARY  a second accepted token, while rotating
   MASTER_NUMBER         the number whose "secret" gets the MMS
   REQUEST_URL           the exact webhook URL configured in Twilio
+  PUBLIC_BASE_URL       scheme, host and base path to put before the request path
   MEDIA_URL             the picture sent with the MMS
 
 Run "twilioguard <command> -h" for a command's flags.
