@@ -78,6 +78,7 @@ func detect(payload []byte) (string, door, error) {
 		TwilioSignature json.RawMessage `json:"twilioSignature"`
 		RequestContext  *struct {
 			HTTP json.RawMessage `json:"http"`
+			ELB  json.RawMessage `json:"elb"`
 		} `json:"requestContext"`
 	}
 	if err := json.Unmarshal(payload, &probe); err != nil {
@@ -88,13 +89,15 @@ func detect(payload []byte) (string, door, error) {
 	switch {
 	case probe.TwilioSignature != nil:
 		name, d = "mapping-template", &templateEvent{}
+	case probe.RequestContext != nil && probe.RequestContext.ELB != nil:
+		name, d = "alb", &albEvent{}
 	case probe.Version == "2.0" && probe.RequestContext != nil && probe.RequestContext.HTTP != nil:
 		name, d = "http-api", &httpAPIEvent{}
 	case probe.HTTPMethod != "" && probe.RequestContext != nil:
 		name, d = "rest-proxy", &restProxyEvent{}
 	default:
-		return "", nil, fmt.Errorf("%w: want an API Gateway proxy, HTTP API, function URL "+
-			"or mapping-template event", ErrUnknownEvent)
+		return "", nil, fmt.Errorf("%w: want an API Gateway proxy, HTTP API, function URL, "+
+			"ALB or mapping-template event", ErrUnknownEvent)
 	}
 	if err := json.Unmarshal(payload, d); err != nil {
 		return name, d, fmt.Errorf("%w: %s event: %v", webhook.ErrBadRequest, name, err)
