@@ -70,11 +70,12 @@ func (h *Handler) Request(r *http.Request) (*webhook.Request, error) {
 		return nil, fmt.Errorf("%w: over %d bytes", webhook.ErrTooLarge, limit)
 	}
 	return &webhook.Request{
-		Method:      r.Method,
-		URL:         h.URL(r),
-		ContentType: r.Header.Get("Content-Type"),
-		Body:        body,
-		Signature:   r.Header.Get("X-Twilio-Signature"),
+		Method:            r.Method,
+		URL:               h.URL(r),
+		ContentType:       r.Header.Get("Content-Type"),
+		Body:              body,
+		Signature:         r.Header.Get("X-Twilio-Signature"),
+		SignatureSettings: r.Header.Get("X-Twilio-Webhooks-Signature-Settings"),
 	}, nil
 }
 

@@ -231,3 +231,32 @@ func TestSharedCases(t *testing.T) {
 		t.Fatal("no HTTP cases found")
 	}
 }
+
+func TestSharedKeyCall(t *testing.T) {
+	h := newHandler(t, nil)
+	v, err := h.Guard.Validator.WithSharedKey("key_1", "shared-secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Guard.Validator = v
+	u := "https://example.com/sms"
+	form := url.Values{"Body": {"hi"}}
+	for _, tt := range []struct {
+		settings, sig string
+		status        int
+	}{
+		{"key=key_1,algorithm=HMAC_SHA256", signature.SignWithSharedKey("shared-secret", u, form), 200},
+		{"key=key_9,algorithm=HMAC_SHA256", signature.SignWithSharedKey("shared-secret", u, form), 403},
+		{"key=key_1,algorithm=HMAC_SHA1", signature.Sign("shared-secret", u, form), 403},
+	} {
+		r := httptest.NewRequest("POST", u, strings.NewReader(form.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.Header.Set("X-Twilio-Signature", tt.sig)
+		r.Header.Set("X-Twilio-Webhooks-Signature-Settings", tt.settings)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != tt.status {
+			t.Errorf("settings %q: status %d, want %d", tt.settings, w.Code, tt.status)
+		}
+	}
+}

@@ -44,11 +44,12 @@ func (e *albEvent) request(maxBody int) (*webhook.Request, error) {
 		return nil, err
 	}
 	return &webhook.Request{
-		Method:      e.HTTPMethod,
-		URL:         u,
-		ContentType: get("Content-Type"),
-		Body:        body,
-		Signature:   get("X-Twilio-Signature"),
+		Method:            e.HTTPMethod,
+		URL:               u,
+		ContentType:       get("Content-Type"),
+		Body:              body,
+		Signature:         get("X-Twilio-Signature"),
+		SignatureSettings: get("X-Twilio-Webhooks-Signature-Settings"),
 	}, nil
 }
 

@@ -41,11 +41,12 @@ func (e *restProxyEvent) request(maxBody int) (*webhook.Request, error) {
 		return nil, err
 	}
 	return &webhook.Request{
-		Method:      e.HTTPMethod,
-		URL:         u,
-		ContentType: header(e.Headers, e.MultiValueHeaders, "Content-Type"),
-		Body:        body,
-		Signature:   header(e.Headers, e.MultiValueHeaders, "X-Twilio-Signature"),
+		Method:            e.HTTPMethod,
+		URL:               u,
+		ContentType:       header(e.Headers, e.MultiValueHeaders, "Content-Type"),
+		Body:              body,
+		Signature:         header(e.Headers, e.MultiValueHeaders, "X-Twilio-Signature"),
+		SignatureSettings: header(e.Headers, e.MultiValueHeaders, "X-Twilio-Webhooks-Signature-Settings"),
 	}, nil
 }
 
@@ -93,11 +94,12 @@ func (e *httpAPIEvent) request(maxBody int) (*webhook.Request, error) {
 		return nil, err
 	}
 	return &webhook.Request{
-		Method:      e.RequestContext.HTTP.Method,
-		URL:         u,
-		ContentType: header(e.Headers, nil, "Content-Type"),
-		Body:        body,
-		Signature:   header(e.Headers, nil, "X-Twilio-Signature"),
+		Method:            e.RequestContext.HTTP.Method,
+		URL:               u,
+		ContentType:       header(e.Headers, nil, "Content-Type"),
+		Body:              body,
+		Signature:         header(e.Headers, nil, "X-Twilio-Signature"),
+		SignatureSettings: header(e.Headers, nil, "X-Twilio-Webhooks-Signature-Settings"),
 	}, nil
 }
 

@@ -21,7 +21,7 @@ import (
 var (
 	ErrEmptyToken = errors.New("signature: empty auth token")
 	ErrMissing    = errors.New("signature: no X-Twilio-Signature")
-	ErrMalformed  = errors.New("signature: X-Twilio-Signature is not the base64 of an HMAC-SHA1")
+	ErrMalformed  = errors.New("signature: X-Twilio-Signature is not the base64 of an HMAC")
 	ErrMismatch   = errors.New("signature: X-Twilio-Signature does not match")
 	ErrNoBodyHash = errors.New("signature: body-signed request without bodySHA256 in its URL")
 	ErrBodyHash   = errors.New("signature: body does not match bodySHA256")
@@ -30,19 +30,21 @@ var (
 // A Validator checks Twilio request signatures against one or more auth
 // tokens. It is safe for concurrent use.
 type Validator struct {
-	keys []*key
+	keys   []*key          // auth tokens, HMAC-SHA1
+	shared map[string]*key // SharedKeys by id, HMAC-SHA256
 }
 
-// key is one auth token with a pool of HMAC states keyed by it, so that a
-// check does not rebuild the HMAC key schedule.
+// key is one secret with its hash and a pool of HMAC states keyed by it,
+// so that a check does not rebuild the HMAC key schedule.
 type key struct {
 	secret []byte
+	size   int // of the MAC
 	macs   sync.Pool
 }
 
-func newKey(token string) *key {
-	k := &key{secret: []byte(token)}
-	k.macs.New = func() any { return hmac.New(sha1.New, k.secret) }
+func newKey(secret string, h func() hash.Hash, size int) *key {
+	k := &key{secret: []byte(secret), size: size}
+	k.macs.New = func() any { return hmac.New(h, k.secret) }
 	return k
 }
 
@@ -55,7 +57,7 @@ func NewValidator(token string, more ...string) (*Validator, error) {
 		if t == "" {
 			return nil, ErrEmptyToken
 		}
-		v.keys = append(v.keys, newKey(t))
+		v.keys = append(v.keys, newKey(t, sha1.New, sha1.Size))
 	}
 	return v, nil
 }
@@ -67,6 +69,9 @@ type Match struct {
 	Token int
 	// URL is the variant of the URL that was signed.
 	URL string
+	// SharedKey is the id of the SharedKey that matched, "" when an auth
+	// token did.
+	SharedKey string
 }
 
 // Validate reports whether sig is Twilio's signature of a call to rawURL
@@ -80,11 +85,7 @@ func (v *Validator) Validate(rawURL string, params url.Values, sig string) error
 
 // Check is Validate that also says which token and URL variant matched.
 func (v *Validator) Check(rawURL string, params url.Values, sig string) (Match, error) {
-	want, err := decode(sig)
-	if err != nil {
-		return Match{}, err
-	}
-	return v.check(rawURL, appendParams(nil, params), want)
+	return v.Verify(Call{URL: rawURL, Params: params, Signature: sig})
 }
 
 // ValidateBody checks a call whose body Twilio signed by hash, as it does
@@ -98,37 +99,69 @@ func (v *Validator) ValidateBody(rawURL string, body []byte, sig string) error {
 // CheckBody is ValidateBody that also says which token and URL variant
 // matched.
 func (v *Validator) CheckBody(rawURL string, body []byte, sig string) (Match, error) {
-	want, err := decode(sig)
+	return v.Verify(Call{URL: rawURL, Body: body, HashedBody: true, Signature: sig})
+}
+
+// A Call is what Verify checks: what Twilio signed and the headers it sent.
+type Call struct {
+	// URL is the full URL Twilio called, query included.
+	URL string
+	// Params are the decoded POST parameters; nil for a GET or a hashed
+	// body.
+	Params url.Values
+	// Body is the raw body. It is checked against the URL's bodySHA256
+	// when HashedBody is set, as Twilio signs JSON bodies.
+	Body       []byte
+	HashedBody bool
+	// Signature is the X-Twilio-Signature header.
+	Signature string
+	// Settings is the X-Twilio-Webhooks-Signature-Settings header, "" when
+	// absent: then an auth token signed the call with HMAC-SHA1.
+	Settings string
+}
+
+// Verify checks c, signed with an auth token or, when c.Settings names
+// one, with a SharedKey. It is the general form of Check and CheckBody.
+func (v *Validator) Verify(c Call) (Match, error) {
+	keys, name, err := v.keysFor(c.Settings)
 	if err != nil {
 		return Match{}, err
 	}
-	hash, ok := BodyHashParam(rawURL)
-	if !ok {
-		return Match{}, ErrNoBodyHash
-	}
-	m, err := v.check(rawURL, nil, want)
+	want, err := decode(c.Signature, keys[0].size)
 	if err != nil {
 		return Match{}, err
 	}
-	if subtle.ConstantTimeCompare([]byte(BodyHash(body)), []byte(hash)) != 1 {
+	var hash string
+	if c.HashedBody {
+		var ok bool
+		if hash, ok = BodyHashParam(c.URL); !ok {
+			return Match{}, ErrNoBodyHash
+		}
+	}
+	m, err := check(keys, c.URL, appendParams(nil, c.Params), want)
+	if err != nil {
+		return Match{}, err
+	}
+	if c.HashedBody && subtle.ConstantTimeCompare([]byte(BodyHash(c.Body)), []byte(hash)) != 1 {
 		return Match{}, ErrBodyHash
 	}
+	m.SharedKey = name
 	return m, nil
 }
 
-// check tries every URL variant with every token. The loop stops at the
+// check tries every URL variant with every key. The loop stops at the
 // first match, which reveals only which variant matched, never a MAC.
-func (v *Validator) check(rawURL string, params, want []byte) (Match, error) {
+func check(keys []*key, rawURL string, params, want []byte) (Match, error) {
 	variants := urlVariants(rawURL)
 	for _, u := range variants {
-		for i, k := range v.keys {
+		for i, k := range keys {
 			if k.verify(u, params, want) {
 				return Match{Token: i, URL: u}, nil
 			}
 		}
 	}
-	return Match{}, fmt.Errorf("%w (tried %d URL variants with %d tokens)",
-		ErrMismatch, len(variants), len(v.keys))
+	return Match{}, fmt.Errorf("%w (tried %d URL variants with %d keys)",
+		ErrMismatch, len(variants), len(keys))
 }
 
 func (k *key) verify(u string, params, want []byte) bool {
@@ -138,20 +171,20 @@ func (k *key) verify(u string, params, want []byte) bool {
 	mac.Reset()
 	mac.Write([]byte(u))
 	mac.Write(params)
-	var sum [sha1.Size]byte
+	var sum [sha256.Size]byte
 	return hmac.Equal(mac.Sum(sum[:0]), want)
 }
 
-// decode turns the header value into the MAC it carries.
-func decode(sig string) ([]byte, error) {
+// decode turns the header value into the MAC of size bytes it carries.
+func decode(sig string, size int) ([]byte, error) {
 	if sig == "" {
 		return nil, ErrMissing
 	}
-	if base64.StdEncoding.DecodedLen(len(sig)) > sha1.Size+2 {
+	if base64.StdEncoding.DecodedLen(len(sig)) > size+2 {
 		return nil, ErrMalformed
 	}
 	mac, err := base64.StdEncoding.DecodeString(sig)
-	if err != nil || len(mac) != sha1.Size {
+	if err != nil || len(mac) != size {
 		return nil, ErrMalformed
 	}
 	return mac, nil
@@ -184,7 +217,11 @@ func appendParams(b []byte, params url.Values) []byte {
 // For a JSON body, put bodySHA256=BodyHash(body) in rawURL's query and pass
 // nil params.
 func Sign(token, rawURL string, params url.Values) string {
-	mac := hmac.New(sha1.New, []byte(token))
+	return sign(sha1.New, token, rawURL, params)
+}
+
+func sign(h func() hash.Hash, secret, rawURL string, params url.Values) string {
+	mac := hmac.New(h, []byte(secret))
 	mac.Write([]byte(rawURL))
 	mac.Write(appendParams(nil, params))
 	return base64.StdEncoding.EncodeToString(mac.Sum(nil))

@@ -49,6 +49,9 @@ type Request struct {
 	Form url.Values
 	// Signature is the X-Twilio-Signature header, "" when absent.
 	Signature string
+	// SignatureSettings is the X-Twilio-Webhooks-Signature-Settings
+	// header, present when a SharedKey signed the call.
+	SignatureSettings string
 }
 
 // A Call is a verified webhook call, as the App sees it.
@@ -61,6 +64,8 @@ type Call struct {
 	Body   []byte
 	// Token is the index of the auth token that verified the call.
 	Token int
+	// SharedKey is the id of the SharedKey that verified it, if one did.
+	SharedKey string
 }
 
 // An App answers verified calls.
@@ -137,29 +142,24 @@ func (g *Guard) verify(ctx context.Context, r *Request) (*Call, error) {
 	if u == "" {
 		return nil, ErrNoURL
 	}
+	call := signature.Call{URL: u, Body: r.Body, HashedBody: true,
+		Signature: r.Signature, Settings: r.SignatureSettings}
 	c := &Call{Body: r.Body}
-	check := func(v *signature.Validator) (signature.Match, error) {
-		return v.CheckBody(u, r.Body, r.Signature)
-	}
 	if _, ok := signature.BodyHashParam(u); !ok || r.Method == http.MethodGet {
 		params, err := r.Params(u)
 		if err != nil {
 			return nil, err
 		}
-		signed := params
-		if r.Method == http.MethodGet {
-			signed = nil
-		}
-		c.Params = params
-		check = func(v *signature.Validator) (signature.Match, error) {
-			return v.Check(u, signed, r.Signature)
+		c.Params, call.HashedBody = params, false
+		if r.Method != http.MethodGet {
+			call.Params = params
 		}
 	}
-	m, err := g.check(ctx, check)
+	m, err := g.check(ctx, call)
 	if err != nil {
 		return nil, err
 	}
-	c.URL, c.Token = m.URL, m.Token
+	c.URL, c.Token, c.SharedKey = m.URL, m.Token, m.SharedKey
 	return c, nil
 }
 
@@ -186,20 +186,20 @@ func pathAndQuery(u string) string {
 	return ""
 }
 
-// check runs check with the current validator and, after a mismatch, once
+// check verifies c with the current validator and, after a mismatch, once
 // more with refreshed tokens if the TokenSource has new ones.
-func (g *Guard) check(ctx context.Context, check func(*signature.Validator) (signature.Match, error)) (signature.Match, error) {
+func (g *Guard) check(ctx context.Context, c signature.Call) (signature.Match, error) {
 	if g.Tokens == nil {
-		return check(g.Validator)
+		return g.Validator.Verify(c)
 	}
 	v, err := g.Tokens.Validator(ctx)
 	if err != nil {
 		return signature.Match{}, fmt.Errorf("%w: %v", ErrNoToken, err)
 	}
-	m, err := check(v)
+	m, err := v.Verify(c)
 	if errors.Is(err, signature.ErrMismatch) {
 		if fresh := g.Tokens.Refresh(ctx); fresh != nil {
-			return check(fresh)
+			return fresh.Verify(c)
 		}
 	}
 	return m, err

@@ -17,6 +17,7 @@ type config struct {
 	requestURL string
 	publicBase string
 	mediaURL   string
+	sharedKey  [2]string // id and secret of a Twilio SharedKey
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -25,6 +26,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		requestURL: getenv("REQUEST_URL"),
 		publicBase: getenv("PUBLIC_BASE_URL"),
 		mediaURL:   getenv("MEDIA_URL"),
+		sharedKey:  [2]string{getenv("SHARED_KEY_ID"), getenv("SHARED_KEY_SECRET")},
 	}
 	for _, name := range []string{"AUTH_TOKEN", "AUTH_TOKEN_SECONDARY"} {
 		if t := getenv(name); t != "" {
@@ -34,6 +36,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if getenv("AUTH_TOKEN") == "" {
 		return c, errors.New("AUTH_TOKEN is not set: the Twilio auth token is required " +
 			"(for a local try without Twilio, use: twilioguard serve -dev)")
+	}
+	if (c.sharedKey[0] == "") != (c.sharedKey[1] == "") {
+		return c, errors.New("SHARED_KEY_ID and SHARED_KEY_SECRET go together: set both or neither")
 	}
 	for _, v := range []struct{ name, value string }{
 		{"REQUEST_URL", c.requestURL}, {"PUBLIC_BASE_URL", c.publicBase}, {"MEDIA_URL", c.mediaURL},
@@ -65,6 +70,11 @@ func (c config) guard() (*webhook.Guard, error) {
 	v, err := signature.NewValidator(c.tokens[0], c.tokens[1:]...)
 	if err != nil {
 		return nil, err
+	}
+	if c.sharedKey[0] != "" {
+		if v, err = v.WithSharedKey(c.sharedKey[0], c.sharedKey[1]); err != nil {
+			return nil, err
+		}
 	}
 	return &webhook.Guard{
 		Validator:  v,

@@ -38,6 +38,8 @@ configuration (environment):
   REQUEST_URL           the exact webhook URL configured in Twilio
   PUBLIC_BASE_URL       scheme, host and base path to put before the request path
   MEDIA_URL             the picture sent with the MMS
+  SHARED_KEY_ID, SHARED_KEY_SECRET
+                        a Twilio SharedKey (HMAC-SHA256) accepted besides the tokens
 
 Run "twilioguard <command> -h" for a command's flags.
 `
