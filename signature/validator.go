@@ -25,7 +25,13 @@ var (
 	ErrMismatch   = errors.New("signature: X-Twilio-Signature does not match")
 	ErrNoBodyHash = errors.New("signature: body-signed request without bodySHA256 in its URL")
 	ErrBodyHash   = errors.New("signature: body does not match bodySHA256")
+	ErrTooLarge   = errors.New("signature: call too large to check")
 )
+
+// MaxSize caps the bytes a check hashes: the URL, the parameters and a
+// hashed body together. Twilio's webhooks are a few kilobytes; anything
+// near this size is refused before any hashing.
+const MaxSize = 1 << 20
 
 // A Validator checks Twilio request signatures against one or more auth
 // tokens. It is safe for concurrent use.
@@ -131,6 +137,9 @@ func (v *Validator) Verify(c Call) (Match, error) {
 	if err != nil {
 		return Match{}, err
 	}
+	if size(c) > MaxSize {
+		return Match{}, ErrTooLarge
+	}
 	var hash string
 	if c.HashedBody {
 		var ok bool
@@ -147,6 +156,21 @@ func (v *Validator) Verify(c Call) (Match, error) {
 	}
 	m.SharedKey = name
 	return m, nil
+}
+
+// size is how many bytes checking c would hash, counting every value of a
+// repeated key.
+func size(c Call) int {
+	n := len(c.URL)
+	if c.HashedBody {
+		n += len(c.Body)
+	}
+	for k, vs := range c.Params {
+		for _, v := range vs {
+			n += len(k) + len(v)
+		}
+	}
+	return n
 }
 
 // check tries every URL variant with every key. The loop stops at the

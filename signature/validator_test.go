@@ -131,6 +131,7 @@ func TestRejections(t *testing.T) {
 		{"trailing slash", "https://example.com/sms/", params, good, ErrMismatch},
 		{"lower-cased path", "https://example.com/SMS", params, good, ErrMismatch},
 		{"other token", u, params, Sign("54321", u, params), ErrMismatch},
+		{"too large", u, url.Values{"Body": {strings.Repeat("x", MaxSize)}}, good, ErrTooLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
