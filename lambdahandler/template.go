@@ -20,6 +20,7 @@ import (
 type templateEvent struct {
 	signature string
 	form      url.Values
+	size      int // of the form as a raw body: what MaxBody caps
 }
 
 // UnmarshalJSON reads the members in order, so repeated names survive.
@@ -60,10 +61,14 @@ func (e *templateEvent) add(name, value string) error {
 		return fmt.Errorf("member %q: %v", k, err)
 	}
 	e.form.Add(k, v)
+	e.size += len(name) + len(value) + len("=&")
 	return nil
 }
 
-func (e *templateEvent) request(int) (*webhook.Request, error) {
+func (e *templateEvent) request(maxBody int) (*webhook.Request, error) {
+	if e.size > maxBody+1 { // the last pair has no "&"
+		return nil, fmt.Errorf("%w: over %d bytes", webhook.ErrTooLarge, maxBody)
+	}
 	return &webhook.Request{
 		Method:      http.MethodPost,
 		ContentType: "application/x-www-form-urlencoded",
