@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -28,19 +29,47 @@ var ErrNotInstalled = errors.New("motoserver: moto_server not found in PATH " +
 // Env is the environment a process needs to reach the emulator at url
 // through the AWS SDK, and nothing else: dummy credentials, a fixed region,
 // no shared config files, and the instance metadata service disabled so
-// that the SDK never tries its address.
-func Env(url string) map[string]string {
-	return map[string]string{
-		"AWS_ACCESS_KEY_ID":           "testing",
-		"AWS_SECRET_ACCESS_KEY":       "testing",
-		"AWS_SESSION_TOKEN":           "",
-		"AWS_REGION":                  "us-east-1",
-		"AWS_DEFAULT_REGION":          "us-east-1",
-		"AWS_PROFILE":                 "",
-		"AWS_CONFIG_FILE":             os.DevNull,
-		"AWS_SHARED_CREDENTIALS_FILE": os.DevNull,
-		"AWS_EC2_METADATA_DISABLED":   "true",
-		"AWS_ENDPOINT_URL":            url,
+// that the SDK never tries its address. With url "", AWS_ENDPOINT_URL is
+// left out.
+func Env(url string) []string {
+	env := []string{
+		"AWS_ACCESS_KEY_ID=testing",
+		"AWS_SECRET_ACCESS_KEY=testing",
+		"AWS_REGION=us-east-1",
+		"AWS_CONFIG_FILE=" + os.DevNull,
+		"AWS_SHARED_CREDENTIALS_FILE=" + os.DevNull,
+		"AWS_EC2_METADATA_DISABLED=true",
+	}
+	if url != "" {
+		env = append(env, "AWS_ENDPOINT_URL="+url)
+	}
+	return env
+}
+
+// WithoutAWS returns environ without its AWS_* variables, so that neither
+// the emulator nor a process under test picks up a real profile, real
+// credentials or a real endpoint from the machine.
+func WithoutAWS(environ []string) []string {
+	var out []string
+	for _, kv := range environ {
+		if !strings.HasPrefix(kv, "AWS_") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// SetEnv replaces the AWS_* variables of the current process with Env(""),
+// for tests that use the SDK in process. TestMain calls it before m.Run.
+func SetEnv() {
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") {
+			os.Unsetenv(k)
+		}
+	}
+	for _, kv := range Env("") {
+		k, v, _ := strings.Cut(kv, "=")
+		os.Setenv(k, v)
 	}
 }
 
@@ -51,6 +80,33 @@ type Server struct {
 	cmd  *exec.Cmd
 	done chan error
 	once sync.Once
+	log  tail
+}
+
+// Log returns the end of the emulator's output, for a failing test to
+// show.
+func (s *Server) Log() string { return s.log.String() }
+
+// tail keeps the last 16 KiB written to it.
+type tail struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.b = append(t.b, p...)
+	if over := len(t.b) - 16<<10; over > 0 {
+		t.b = t.b[over:]
+	}
+	return len(p), nil
+}
+
+func (t *tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.b)
 }
 
 // Start runs moto_server on a free port of 127.0.0.1 and waits until it
@@ -66,7 +122,9 @@ func Start(ctx context.Context) (*Server, error) {
 	}
 	s := &Server{URL: "http://127.0.0.1:" + port, done: make(chan error, 1)}
 	s.cmd = exec.Command(path, "-H", "127.0.0.1", "-p", port)
-	s.cmd.Env = append(os.Environ(), "PYTHONUNBUFFERED=1")
+	s.cmd.Env = append(WithoutAWS(os.Environ()), "PYTHONUNBUFFERED=1")
+	s.cmd.Stderr = &s.log
+	dieWithParent(s.cmd)
 	if err := s.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("motoserver: %v", err)
 	}
@@ -90,7 +148,7 @@ func (s *Server) wait(ctx context.Context) error {
 		}
 		select {
 		case err := <-s.done:
-			return fmt.Errorf("motoserver: moto_server exited: %v", err)
+			return fmt.Errorf("motoserver: moto_server exited: %v\n%s", err, s.Log())
 		case <-ctx.Done():
 			return fmt.Errorf("motoserver: moto_server did not answer on %s: %w", s.URL, ctx.Err())
 		case <-time.After(50 * time.Millisecond):
