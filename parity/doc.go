@@ -1,0 +1,13 @@
+// Package parity holds differential tests, and nothing else: they compare
+// package signature with Twilio's own Node helper library (npm package
+// twilio, pinned in node/package.json) on many generated webhook calls.
+//
+// The tests need the library installed once, from the repository root:
+//
+//	npm ci --prefix parity/node
+//	go test ./parity/
+//
+// PARITY_N sets the number of generated calls (default 10000) and
+// PARITY_SEED repeats a run. README.md lists every known difference and why
+// it is accepted or still to be fixed.
+package parity
