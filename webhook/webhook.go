@@ -118,7 +118,7 @@ type Result struct {
 
 // Serve validates r and, if it is genuine, answers it with the App.
 func (g *Guard) Serve(ctx context.Context, r *Request) Result {
-	c, err := g.verify(ctx, r)
+	c, err := g.Verify(ctx, r)
 	if err != nil {
 		return Refuse(err)
 	}
@@ -131,10 +131,11 @@ func Refuse(err error) Result {
 	return Result{Status: status(err), TwiML: twiml.Empty, Err: err}
 }
 
-// verify checks the signature the way Twilio computed it for this kind of
+// Verify checks the signature the way Twilio computed it for this kind of
 // call: over the URL and the form for a form POST, over the URL alone for a
-// GET or a body carrying bodySHA256.
-func (g *Guard) verify(ctx context.Context, r *Request) (*Call, error) {
+// GET or a body carrying bodySHA256. It returns the verified call, for
+// callers that answer it themselves (a middleware), or why it was refused.
+func (g *Guard) Verify(ctx context.Context, r *Request) (*Call, error) {
 	if r.Signature == "" {
 		return nil, signature.ErrMissing
 	}

@@ -1,0 +1,103 @@
+package httphandler
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+
+	"github.com/twilioguard/twilioguard/signature"
+	"github.com/twilioguard/twilioguard/twiml"
+	"github.com/twilioguard/twilioguard/webhook"
+)
+
+// Middleware protects the handlers of an existing web app: it validates
+// every call with the same code path as Handler and passes only genuine
+// ones on. Use it on the routes Twilio calls:
+//
+//	v, err := signature.NewValidator(os.Getenv("AUTH_TOKEN"))
+//	...
+//	mux.Handle("POST /sms", httphandler.Protect(v, smsHandler))
+//
+// The handler behind it reads the form as usual (r.FormValue,
+// r.PostForm), or the raw body, which is restored; CallFrom gives the
+// verified call.
+type Middleware struct {
+	// Guard validates; its App is not used.
+	Guard *webhook.Guard
+	// Logger gets one line per refused call; nil logs nothing.
+	Logger *slog.Logger
+	// MaxBody and IgnoreForwarded are as in Handler.
+	MaxBody         int64
+	IgnoreForwarded bool
+	// Reject answers a refused call; nil answers 403 (or 400, 413, 415
+	// for a malformed request) with an empty TwiML <Response/>.
+	Reject func(w http.ResponseWriter, r *http.Request, err error)
+}
+
+// Protect returns next behind a Middleware that accepts calls signed with
+// the tokens of v, validated against the URL rebuilt from each request.
+func Protect(v *signature.Validator, next http.Handler) http.Handler {
+	return (&Middleware{Guard: &webhook.Guard{Validator: v}}).Wrap(next)
+}
+
+type callKey struct{}
+
+// CallFrom returns the verified call of a request that passed the
+// Middleware.
+func CallFrom(ctx context.Context) (*webhook.Call, bool) {
+	c, ok := ctx.Value(callKey{}).(*webhook.Call)
+	return c, ok
+}
+
+// Wrap returns next behind m.
+func (m *Middleware) Wrap(next http.Handler) http.Handler {
+	h := &Handler{MaxBody: m.MaxBody, IgnoreForwarded: m.IgnoreForwarded}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := h.Request(r)
+		var c *webhook.Call
+		if err == nil {
+			c, err = m.Guard.Verify(r.Context(), req)
+		}
+		if err != nil {
+			m.reject(w, r, err)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(req.Body))
+		if r.Method == http.MethodPost && c.Params != nil {
+			r.PostForm = c.Params
+			r.Form = merge(r.URL.Query(), c.Params)
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callKey{}, c)))
+	})
+}
+
+func (m *Middleware) reject(w http.ResponseWriter, r *http.Request, err error) {
+	if m.Logger != nil {
+		m.Logger.LogAttrs(r.Context(), slog.LevelWarn, "webhook refused",
+			slog.String("path", r.URL.Path), slog.String("reason", err.Error()))
+	}
+	if m.Reject != nil {
+		m.Reject(w, r, err)
+		return
+	}
+	res := webhook.Refuse(err)
+	w.Header().Set("Content-Type", twiml.ContentType)
+	w.WriteHeader(res.Status)
+	w.Write(res.TwiML)
+}
+
+// merge returns the query values followed by the form values, as
+// http.Request.ParseForm arranges r.Form.
+func merge(query, form url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range form {
+		out[k] = append(out[k], vs...)
+	}
+	for k, vs := range query {
+		out[k] = append(out[k], vs...)
+	}
+	return out
+}
