@@ -140,6 +140,8 @@ func report(e env, v *signature.Validator, c capturedCall, explainFailure bool) 
 	res := g.Serve(context.Background(), c.req)
 	if res.Err == nil {
 		fmt.Fprintf(e.stdout, "valid: %s call to %s, signed with token %d\n", c.kind, res.Call.URL, res.Call.Token+1)
+		fmt.Fprintln(e.stdout, "if your app refuses this call, its validator differs from Twilio's: "+
+			"see docs/troubleshooting.md#library")
 		if res.Call.Token > 0 {
 			fmt.Fprintln(e.stdout, "note: Twilio signs with a token other than the first: "+
 				"it is probably the new primary; make it AUTH_TOKEN "+
