@@ -68,6 +68,10 @@ type Source struct {
 	// MaxAge is how long tokens are used before they are read again; 0
 	// means DefaultMaxAge.
 	MaxAge time.Duration
+	// Build makes the validator from the tokens read, the primary first;
+	// nil means signature.NewValidator. Set it to add what the tokens
+	// alone do not give, such as a Twilio SharedKey.
+	Build func(token string, more ...string) (*signature.Validator, error)
 
 	loc Locations
 	ssm parameterGetter
@@ -170,7 +174,11 @@ func (s *Source) reload(ctx context.Context) bool {
 	tokens, err := s.fetch(ctx)
 	var v *signature.Validator
 	if err == nil {
-		v, err = signature.NewValidator(tokens[0], tokens[1:]...)
+		build := s.Build
+		if build == nil {
+			build = signature.NewValidator
+		}
+		v, err = build(tokens[0], tokens[1:]...)
 	}
 	if err != nil {
 		s.err = err

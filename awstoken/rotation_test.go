@@ -2,6 +2,8 @@ package awstoken
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -183,5 +185,25 @@ func TestGuardRotation(t *testing.T) {
 		if got := call(st.token); got != st.want {
 			t.Fatalf("%s: got %d, want %d", st.what, got, st.want)
 		}
+	}
+}
+
+// TestBuild: a custom Build gets the tokens, primary first, and its error
+// fails the read.
+func TestBuild(t *testing.T) {
+	t.Parallel()
+	m := newMoto(t)
+	m.putSecret(t, name(t, "s"), `{"AUTH_TOKEN":"tok-1","AUTH_TOKEN_SECONDARY":"tok-2"}`)
+	s, _, _ := m.source(t, Locations{Secret: name(t, "s")})
+	var got []string
+	s.Build = func(token string, more ...string) (*signature.Validator, error) {
+		got = append([]string{token}, more...)
+		return nil, signature.ErrEmptyToken
+	}
+	if _, err := s.Validator(context.Background()); !errors.Is(err, signature.ErrEmptyToken) {
+		t.Errorf("got %v, want Build's error", err)
+	}
+	if !slices.Equal(got, []string{"tok-1", "tok-2"}) {
+		t.Errorf("Build got %q, want [tok-1 tok-2]", got)
 	}
 }

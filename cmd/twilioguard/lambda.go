@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -21,7 +22,9 @@ func runLambda(e env) int {
 		log.Error("configuration: refusing to start", "err", err)
 		return 2
 	}
-	log.Info("lambda: ready", "request_url", cfg.requestURL != "", "tokens", len(cfg.tokens))
+	readTokens(context.Background(), g, log)
+	log.Info("lambda: ready", "request_url", cfg.requestURL != "",
+		"token_source", cfg.tokenSource())
 	lambda.Start(&lambdahandler.Handler{Guard: g, Logger: log})
 	return 0
 }

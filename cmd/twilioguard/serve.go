@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/twilioguard/twilioguard/awstoken"
 	"github.com/twilioguard/twilioguard/httphandler"
 )
 
@@ -48,6 +49,7 @@ func runServe(ctx context.Context, e env) int {
 		log.Error("configuration", "err", err)
 		return 2
 	}
+	readTokens(ctx, g, log)
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -103,10 +105,10 @@ func serve(ctx context.Context, srv *http.Server, ln net.Listener, log *slog.Log
 
 // devEnv fills in what development mode may invent: a random auth token and
 // a master number. It returns the invented token, or "" when AUTH_TOKEN was
-// set (so that a real token is never printed).
+// set or the token is read from AWS (so that a real token is never printed).
 func devEnv(getenv func(string) string) (func(string) string, string) {
 	token := ""
-	if getenv("AUTH_TOKEN") == "" {
+	if getenv("AUTH_TOKEN") == "" && awstoken.FromEnv(getenv).IsZero() {
 		b := make([]byte, 16)
 		rand.Read(b)
 		token = "dev" + hex.EncodeToString(b)[3:]

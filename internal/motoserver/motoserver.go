@@ -184,8 +184,19 @@ func (s *Server) Close() {
 	})
 }
 
+// ForTest starts an emulator for one test and stops it when the test ends.
+// When moto_server is missing, the test fails saying so, or is skipped
+// under -short.
+func ForTest(t testing.TB) *Server {
+	t.Helper()
+	s, err := Start(context.Background())
+	check(t, err)
+	t.Cleanup(s.Close)
+	return s
+}
+
 // Shared starts one emulator for a test binary on first use and returns it
-// to every later caller; the test binary's TestMain calls Stop. When
+// to every later caller; the binary's TestMain calls Stop after m.Run. When
 // moto_server is missing, the test fails saying so, or is skipped under
 // -short.
 func Shared(t testing.TB) *Server {
@@ -193,12 +204,7 @@ func Shared(t testing.TB) *Server {
 	shared.once.Do(func() {
 		shared.s, shared.err = Start(context.Background())
 	})
-	if errors.Is(shared.err, ErrNotInstalled) && testing.Short() {
-		t.Skipf("-short: %v", shared.err)
-	}
-	if shared.err != nil {
-		t.Fatal(shared.err)
-	}
+	check(t, shared.err)
 	return shared.s
 }
 
@@ -212,6 +218,16 @@ var shared struct {
 func Stop() {
 	if shared.s != nil {
 		shared.s.Close()
+	}
+}
+
+func check(t testing.TB, err error) {
+	t.Helper()
+	if errors.Is(err, ErrNotInstalled) && testing.Short() {
+		t.Skipf("-short: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
