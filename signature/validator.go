@@ -199,16 +199,19 @@ func (k *key) verify(u string, params, want []byte) bool {
 	return hmac.Equal(mac.Sum(sum[:0]), want)
 }
 
-// decode turns the header value into the MAC of size bytes it carries.
+// decode turns the header value into the MAC of size bytes it carries. The
+// value must be the canonical encoding, byte for byte, as Twilio sends it
+// and as Twilio's libraries compare it: no line breaks, no stray bits.
 func decode(sig string, size int) ([]byte, error) {
 	if sig == "" {
 		return nil, ErrMissing
 	}
-	if base64.StdEncoding.DecodedLen(len(sig)) > size+2 {
+	if len(sig) != base64.StdEncoding.EncodedLen(size) {
 		return nil, ErrMalformed
 	}
 	mac, err := base64.StdEncoding.DecodeString(sig)
-	if err != nil || len(mac) != size {
+	var canon [64]byte
+	if err != nil || len(mac) != size || string(base64.StdEncoding.AppendEncode(canon[:0], mac)) != sig {
 		return nil, ErrMalformed
 	}
 	return mac, nil

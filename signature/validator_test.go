@@ -123,6 +123,9 @@ func TestRejections(t *testing.T) {
 		{"not base64", u, params, "!!!!", ErrMalformed},
 		{"wrong length", u, params, "AAAA", ErrMalformed},
 		{"very long", u, params, strings.Repeat("A", 4096), ErrMalformed},
+		{"stray bits", u, params, strayBits(good), ErrMalformed},
+		{"line break", u, params, good[:10] + "\n" + good[10:], ErrMalformed},
+		{"no padding", u, params, strings.TrimSuffix(good, "="), ErrMalformed},
 		{"tampered value", u, url.Values{"Body": {"hi!"}, "From": {"+15555550100"}}, good, ErrMismatch},
 		{"extra param", u, url.Values{"Body": {"hi"}, "From": {"+15555550100"}, "X": {""}}, good, ErrMismatch},
 		{"dropped param", u, url.Values{"Body": {"hi"}}, good, ErrMismatch},
@@ -147,6 +150,14 @@ func TestRejections(t *testing.T) {
 	if err := v.Validate(u, params, good); err != nil {
 		t.Errorf("genuine call rejected: %v", err)
 	}
+}
+
+// strayBits returns sig with one of the two unused bits of its last
+// character set: the same MAC, spelled non-canonically.
+func strayBits(sig string) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	i := strings.IndexByte(alphabet, sig[26])
+	return sig[:26] + string(alphabet[i^1]) + sig[27:]
 }
 
 func TestSeveralTokens(t *testing.T) {

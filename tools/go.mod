@@ -1,6 +1,6 @@
 module github.com/twilioguard/twilioguard/tools
 
-go 1.26
+go 1.26.6
 
 tool github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie
 
