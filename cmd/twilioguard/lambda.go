@@ -3,14 +3,16 @@ package main
 import (
 	"context"
 	"log/slog"
+	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/twilioguard/twilioguard/lambdahandler"
 )
 
-// runLambda serves Lambda invocations until the runtime stops the process.
-// Logs go to stderr as JSON, which Lambda sends to CloudWatch Logs.
-func runLambda(e env) int {
+// runLambda serves Lambda invocations until the runtime stops the process
+// or ctx ends (SIGTERM, which Lambda sends before it shuts an environment
+// down). Logs go to stderr as JSON, which Lambda sends to CloudWatch Logs.
+func runLambda(ctx context.Context, e env) int {
 	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
 	cfg, err := loadConfig(e.getenv)
 	if err != nil {
@@ -22,9 +24,14 @@ func runLambda(e env) int {
 		log.Error("configuration: refusing to start", "err", err)
 		return 2
 	}
-	readTokens(context.Background(), g, log)
+	readTokens(ctx, g, log)
 	log.Info("lambda: ready", "request_url", cfg.requestURL != "",
 		"token_source", cfg.tokenSource())
+	go func() {
+		<-ctx.Done()
+		log.Info("lambda: shutting down")
+		os.Exit(0)
+	}()
 	lambda.Start(&lambdahandler.Handler{Guard: g, Logger: log})
 	return 0
 }

@@ -65,7 +65,7 @@ func run(ctx context.Context, e env) int {
 	args := e.args[1:]
 	if len(args) == 0 {
 		if e.getenv("AWS_LAMBDA_RUNTIME_API") != "" || filepath.Base(e.args[0]) == "bootstrap" {
-			return runLambda(e)
+			return runLambda(ctx, e)
 		}
 		fmt.Fprint(e.stderr, usage)
 		return 2
@@ -81,7 +81,7 @@ func run(ctx context.Context, e env) int {
 	case "verify":
 		return runVerify(e)
 	case "lambda":
-		return runLambda(e)
+		return runLambda(ctx, e)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(e.stdout, usage)
 		return 0
