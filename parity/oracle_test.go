@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 )
@@ -65,12 +67,20 @@ func (b *batch) add(op nodeOp) int {
 	return len(b.Ops) - 1
 }
 
-// oracle checks that the pinned library is installed and returns a function
-// that runs a batch through it. Without the library the test fails, or is
-// skipped under -short.
+// oracle checks that the pinned library is installed, installing it with
+// npm ci from the lock file on first use, and returns a function that runs a
+// batch through it. Without the library the test fails, or is skipped under
+// -short (which installs nothing).
 func oracle(t *testing.T) func(*batch) []nodeResult {
 	t.Helper()
-	if err := oracleReady(); err != nil {
+	err := oracleReady()
+	if err != nil && !testing.Short() {
+		installOnce.Do(func() { installErr = install() })
+		if err = oracleReady(); err != nil && installErr != nil {
+			err = fmt.Errorf("%v (npm ci: %v)", err, installErr)
+		}
+	}
+	if err != nil {
 		if testing.Short() {
 			t.Skipf("Twilio's Node library is not usable (%v); %s", err, installHint)
 		}
@@ -80,6 +90,25 @@ func oracle(t *testing.T) func(*batch) []nodeResult {
 		t.Helper()
 		return runOracle(t, b)
 	}
+}
+
+var (
+	installOnce sync.Once
+	installErr  error
+)
+
+// install runs npm ci in nodeDir: the pinned library, from the committed
+// lock file, from the npm registry.
+func install() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
+	cmd.Dir = nodeDir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%v: %s", err, bytes.TrimSpace(out))
+	}
+	return nil
 }
 
 // oracleReady reports why the oracle cannot run: no node binary, no
