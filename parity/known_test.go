@@ -103,17 +103,13 @@ func TestEmptyTokenRefused(t *testing.T) {
 	}
 }
 
-// TestHeaderMustBeCanonical shows a defect of package signature: it decodes
-// X-Twilio-Signature with a base64 decoder that ignores CR and LF and the
-// two unused low bits of the last character, so four spellings of the
-// right MAC, and any with line breaks, pass. Twilio sends exactly one
-// spelling, and the Node library compares the header as a string, so it
-// rejects the others (TestParity counts them: "header: other padding bits"
-// and "header: line break inside").
-//
-// The fix, in signature's decode: after decoding, require
-// base64.StdEncoding.EncodeToString(mac) == sig (or decode with
-// base64.StdEncoding.Strict() and refuse '\r' and '\n').
+// TestHeaderMustBeCanonical: package signature once decoded
+// X-Twilio-Signature with a base64 decoder that skips CR and LF and ignores
+// the two unused low bits of the last character, so four spellings of the
+// right MAC, and any with line breaks, passed. Twilio sends one spelling,
+// and the Node library compares the header as a string. Found by TestParity
+// ("header: other padding bits", "header: line break inside"); fixed in
+// signature's decode, which now requires the canonical encoding.
 func TestHeaderMustBeCanonical(t *testing.T) {
 	const token, u = "12345", "https://example.com/sms"
 	params := url.Values{"Body": {"hi"}}

@@ -68,10 +68,3 @@ func differ(s []string) bool {
 	slices.SortFunc(b, compareUTF16)
 	return !slices.Equal(slices.Compact(a), slices.Compact(b))
 }
-
-// canonical reports whether header is exactly the base64 that Twilio would
-// send for the MAC it decodes to.
-func canonical(header string) bool {
-	mac, err := base64.StdEncoding.DecodeString(header)
-	return err == nil && base64.StdEncoding.EncodeToString(mac) == header
-}
