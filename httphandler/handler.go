@@ -83,8 +83,11 @@ func (h *Handler) Request(r *http.Request) (*webhook.Request, error) {
 // request-target exactly as received.
 func (h *Handler) URL(r *http.Request) string {
 	scheme := "http"
-	if r.TLS != nil {
+	switch {
+	case r.TLS != nil:
 		scheme = "https"
+	case r.RequestURI == "" && r.URL.Scheme != "":
+		scheme = r.URL.Scheme // a client-side request handed over directly, as in tests
 	}
 	if p := r.Header.Get("X-Forwarded-Proto"); p != "" && !h.IgnoreForwarded {
 		p, _, _ = strings.Cut(p, ",")
