@@ -86,10 +86,13 @@ type Rejected struct {
 	Err    error
 }
 
+// Error starts with the status text of the refusal ("Forbidden", "Bad
+// Request", ...), which integration responses match on.
 func (r *Rejected) Error() string {
 	return fmt.Sprintf("%s: %v", http.StatusText(r.Status), r.Err)
 }
 
+// Unwrap returns the reason the call was refused.
 func (r *Rejected) Unwrap() error { return r.Err }
 
 // reply answers a genuine call with the TwiML as a JSON string, which the
