@@ -2,9 +2,9 @@
 // package signature with Twilio's own Node helper library (npm package
 // twilio, pinned in node/package.json) on many generated webhook calls.
 //
-// The tests need the library installed once, from the repository root:
+// The tests need Node.js and npm; on first use they install the pinned
+// library with npm ci. From the repository root:
 //
-//	npm ci --prefix parity/node
 //	go test ./parity/
 //
 // PARITY_N sets the number of generated calls (default 10000) and
