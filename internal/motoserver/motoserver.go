@@ -17,6 +17,11 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 )
 
 // Command is the emulator's executable, looked up in PATH.
@@ -154,6 +159,22 @@ func (s *Server) wait(ctx context.Context) error {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// Config returns an AWS SDK configuration for the emulator that reads
+// nothing from the environment or the shared files: dummy static
+// credentials, region us-east-1, the instance metadata service disabled.
+// Tests use it to create the parameters and secrets the code under test
+// reads.
+func (s *Server) Config(ctx context.Context) (aws.Config, error) {
+	return config.LoadDefaultConfig(ctx,
+		config.WithBaseEndpoint(s.URL),
+		config.WithRegion("us-east-1"),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")),
+		config.WithSharedConfigFiles([]string{}),
+		config.WithSharedCredentialsFiles([]string{}),
+		config.WithEC2IMDSClientEnableState(imds.ClientDisabled),
+	)
 }
 
 // Reset drops every resource the emulator holds.
