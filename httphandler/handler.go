@@ -36,8 +36,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Logger.LogAttrs(r.Context(), res.Level(), "webhook",
 			slog.String("door", "http"), slog.Any("result", res))
 	}
-	if res.Status == http.StatusMethodNotAllowed {
+	switch res.Status {
+	case http.StatusMethodNotAllowed:
 		w.Header().Set("Allow", "GET, POST")
+	case http.StatusServiceUnavailable:
+		w.Header().Set("Retry-After", "1")
 	}
 	w.Header().Set("Content-Type", twiml.ContentType)
 	w.WriteHeader(res.Status)
@@ -76,6 +79,7 @@ func (h *Handler) Request(r *http.Request) (*webhook.Request, error) {
 		Body:              body,
 		Signature:         r.Header.Get("X-Twilio-Signature"),
 		SignatureSettings: r.Header.Get("X-Twilio-Webhooks-Signature-Settings"),
+		IdempotencyToken:  r.Header.Get("I-Twilio-Idempotency-Token"),
 	}, nil
 }
 

@@ -50,6 +50,7 @@ func (e *albEvent) request(maxBody int) (*webhook.Request, error) {
 		Body:              body,
 		Signature:         get("X-Twilio-Signature"),
 		SignatureSettings: get("X-Twilio-Webhooks-Signature-Settings"),
+		IdempotencyToken:  get("I-Twilio-Idempotency-Token"),
 	}, nil
 }
 

@@ -47,6 +47,7 @@ func (e *restProxyEvent) request(maxBody int) (*webhook.Request, error) {
 		Body:              body,
 		Signature:         header(e.Headers, e.MultiValueHeaders, "X-Twilio-Signature"),
 		SignatureSettings: header(e.Headers, e.MultiValueHeaders, "X-Twilio-Webhooks-Signature-Settings"),
+		IdempotencyToken:  header(e.Headers, e.MultiValueHeaders, "I-Twilio-Idempotency-Token"),
 	}, nil
 }
 
@@ -100,6 +101,7 @@ func (e *httpAPIEvent) request(maxBody int) (*webhook.Request, error) {
 		Body:              body,
 		Signature:         header(e.Headers, nil, "X-Twilio-Signature"),
 		SignatureSettings: header(e.Headers, nil, "X-Twilio-Webhooks-Signature-Settings"),
+		IdempotencyToken:  header(e.Headers, nil, "I-Twilio-Idempotency-Token"),
 	}, nil
 }
 

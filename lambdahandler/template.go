@@ -16,9 +16,12 @@ import (
 // X-Twilio-Signature header, and every other member is one form field whose
 // name and value are still URL-encoded as in the raw body ("+" a space,
 // "%2B" a plus). A field sent several times appears as repeated members,
-// which are all kept. The event carries no URL: REQUEST_URL gives it.
+// which are all kept. The event carries no URL: REQUEST_URL gives it. An
+// optional "twilioIdempotencyToken" member holds the
+// I-Twilio-Idempotency-Token header.
 type templateEvent struct {
 	signature string
+	token     string
 	form      url.Values
 	size      int // of the form as a raw body: what MaxBody caps
 }
@@ -48,8 +51,12 @@ func (e *templateEvent) UnmarshalJSON(data []byte) error {
 }
 
 func (e *templateEvent) add(name, value string) error {
-	if name == "twilioSignature" {
+	switch name {
+	case "twilioSignature":
 		e.signature = value
+		return nil
+	case "twilioIdempotencyToken":
+		e.token = value
 		return nil
 	}
 	k, err := url.QueryUnescape(name)
@@ -70,10 +77,11 @@ func (e *templateEvent) request(maxBody int) (*webhook.Request, error) {
 		return nil, fmt.Errorf("%w: over %d bytes", webhook.ErrTooLarge, maxBody)
 	}
 	return &webhook.Request{
-		Method:      http.MethodPost,
-		ContentType: "application/x-www-form-urlencoded",
-		Form:        e.form,
-		Signature:   e.signature,
+		Method:           http.MethodPost,
+		ContentType:      "application/x-www-form-urlencoded",
+		Form:             e.form,
+		Signature:        e.signature,
+		IdempotencyToken: e.token,
 	}, nil
 }
 

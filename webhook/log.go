@@ -19,6 +19,9 @@ func (r Result) LogValue() slog.Value {
 			slog.String("message_sid", c.Params.Get("MessageSid")),
 			slog.String("from", MaskPhone(c.Params.Get("From"))))
 	}
+	if r.Duplicate {
+		attrs = append(attrs, slog.Bool("duplicate", true))
+	}
 	return slog.GroupValue(attrs...)
 }
 

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/twilioguard/twilioguard/signature"
 	"github.com/twilioguard/twilioguard/twiml"
@@ -52,6 +53,9 @@ type Request struct {
 	// SignatureSettings is the X-Twilio-Webhooks-Signature-Settings
 	// header, present when a SharedKey signed the call.
 	SignatureSettings string
+	// IdempotencyToken is the I-Twilio-Idempotency-Token header, the same
+	// in every retry of one call; "" when absent.
+	IdempotencyToken string
 }
 
 // A Call is a verified webhook call, as the App sees it.
@@ -90,6 +94,14 @@ type Guard struct {
 	// PublicBase + the rebuilt path and query. It serves several webhook
 	// paths behind a proxy or CDN that changes the host.
 	PublicBase string
+	// Store, when set, makes the App run once per delivery: a later copy
+	// of a call gets the reply to the first (see Store). Nil runs the App
+	// for every copy.
+	Store Store
+	// PendingWait bounds how long a copy waits for the reply to an earlier
+	// copy still being answered, before it is refused with ErrPending;
+	// 0 means DefaultPendingWait.
+	PendingWait time.Duration
 }
 
 // A TokenSource supplies the Validator for the current auth tokens.
@@ -106,7 +118,9 @@ type TokenSource interface {
 // A Result is the Guard's answer to one call.
 type Result struct {
 	// Status is the HTTP status to answer with: 200 for a genuine call, 403
-	// for a bad signature, 400, 413 or 415 for a malformed request.
+	// for a bad signature, 400, 413 or 415 for a malformed request, 500
+	// for a configuration error, 503 while the duplicate check cannot
+	// answer.
 	Status int
 	// TwiML is the reply body; for a refused call, the empty response.
 	TwiML []byte
@@ -114,6 +128,9 @@ type Result struct {
 	Err error
 	// Call is the verified call; nil when refused.
 	Call *Call
+	// Duplicate is set when the reply is the one saved for an earlier
+	// copy of the call: the App did not run.
+	Duplicate bool
 }
 
 // Serve validates r and, if it is genuine, answers it with the App.
@@ -122,6 +139,13 @@ func (g *Guard) Serve(ctx context.Context, r *Request) Result {
 	if err != nil {
 		return Refuse(err)
 	}
+	if g.Store != nil {
+		return g.once(ctx, c, deliveryKey(c, r))
+	}
+	return g.answer(ctx, c)
+}
+
+func (g *Guard) answer(ctx context.Context, c *Call) Result {
 	return Result{Status: http.StatusOK, TwiML: g.App.Respond(ctx, c).Marshal(), Call: c}
 }
 
@@ -246,6 +270,8 @@ func status(err error) int {
 		return http.StatusUnsupportedMediaType
 	case errors.Is(err, ErrNoURL), errors.Is(err, ErrNoToken):
 		return http.StatusInternalServerError
+	case errors.Is(err, ErrPending), errors.Is(err, ErrStore):
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusForbidden
 }
