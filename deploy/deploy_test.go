@@ -9,6 +9,7 @@ import (
 	"debug/elf"
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"net/url"
 	"os"
 	"os/exec"
@@ -188,6 +189,31 @@ func TestPackage(t *testing.T) {
 	checkARM64(t, r.File[0])
 }
 
+// TestSAMBuildTarget runs the Makefile target "sam build" runs, as SAM
+// does: in the directory of CodeUri (the repository root) with
+// ARTIFACTS_DIR set.
+func TestSAMBuildTarget(t *testing.T) {
+	need(t, "make", "install make (Debian: apt-get install make)")
+	if testing.Short() {
+		t.Skip("-short: skipping a cross-compilation")
+	}
+	artifacts := t.TempDir()
+	cmd := exec.Command("make", "-s", "build-TwilioGuardFunction", "ARTIFACTS_DIR="+artifacts)
+	cmd.Dir = ".."
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("make build-TwilioGuardFunction: %v\n%s", err, out)
+	}
+	f, err := os.Open(filepath.Join(artifacts, "bootstrap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if info, _ := f.Stat(); info.Mode()&0o111 == 0 {
+		t.Errorf("bootstrap is not executable: %v", info.Mode())
+	}
+	checkELF(t, f)
+}
+
 func checkARM64(t *testing.T, f *zip.File) {
 	t.Helper()
 	rc, err := f.Open()
@@ -199,11 +225,22 @@ func checkARM64(t *testing.T, f *zip.File) {
 	if _, err := buf.ReadFrom(rc); err != nil {
 		t.Fatal(err)
 	}
-	exe, err := elf.NewFile(bytes.NewReader(buf.Bytes()))
+	checkELF(t, bytes.NewReader(buf.Bytes()))
+}
+
+// checkELF checks that r is a static arm64 Linux executable.
+func checkELF(t *testing.T, r io.ReaderAt) {
+	t.Helper()
+	exe, err := elf.NewFile(r)
 	if err != nil {
 		t.Fatalf("bootstrap is not an ELF executable: %v", err)
 	}
 	if exe.Machine != elf.EM_AARCH64 || exe.Type != elf.ET_EXEC {
 		t.Errorf("bootstrap is %v %v, want an arm64 executable", exe.Machine, exe.Type)
+	}
+	for _, p := range exe.Progs {
+		if p.Type == elf.PT_INTERP {
+			t.Error("bootstrap is dynamically linked, want static (CGO_ENABLED=0)")
+		}
 	}
 }
