@@ -22,6 +22,7 @@ type config struct {
 	mediaURL   string
 	sharedKey  [2]string // id and secret of a Twilio SharedKey
 	aws        awstoken.Locations
+	dedupe     dedupe
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -32,6 +33,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		mediaURL:   getenv("MEDIA_URL"),
 		sharedKey:  [2]string{getenv("SHARED_KEY_ID"), getenv("SHARED_KEY_SECRET")},
 		aws:        awstoken.FromEnv(getenv),
+		dedupe:     dedupeFromEnv(getenv),
 	}
 	for _, name := range []string{"AUTH_TOKEN", "AUTH_TOKEN_SECONDARY"} {
 		if t := getenv(name); t != "" {
@@ -104,6 +106,11 @@ func (c config) guard() (*webhook.Guard, error) {
 		PublicURL:  c.requestURL,
 		PublicBase: c.publicBase,
 	}
+	store, err := c.dedupe.store(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	g.Store = store
 	if !c.aws.IsZero() {
 		src, err := awstoken.Load(context.Background(), c.aws)
 		if err != nil {

@@ -26,7 +26,7 @@ func runLambda(ctx context.Context, e env) int {
 	}
 	readTokens(ctx, g, log)
 	log.Info("lambda: ready", "request_url", cfg.requestURL != "",
-		"token_source", cfg.tokenSource())
+		"token_source", cfg.tokenSource(), "dedupe", cfg.dedupe.String())
 	go func() {
 		<-ctx.Done()
 		log.Info("lambda: shutting down")

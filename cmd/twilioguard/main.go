@@ -40,6 +40,8 @@ configuration (environment):
   MEDIA_URL             the picture sent with the MMS
   SHARED_KEY_ID, SHARED_KEY_SECRET
                         a Twilio SharedKey (HMAC-SHA256) accepted besides the tokens
+  DEDUPE_WINDOW         how long a delivery is remembered (default 1h; 0 turns it off)
+  DEDUPE_TABLE          a DynamoDB table that remembers deliveries across instances
 
 Run "twilioguard <command> -h" for a command's flags.
 `

@@ -56,12 +56,29 @@ func runServe(ctx context.Context, e env) int {
 		log.Error("listen", "err", err)
 		return 1
 	}
+	h := &httphandler.Handler{Guard: g, Logger: log, IgnoreForwarded: *ignoreForwarded}
+	srv := newServer(h, log)
+
+	url := "http://" + ln.Addr().String() + "/sms"
+	log.Info("listening", "url", url, "request_url", cfg.requestURL != "", "master", cfg.master != "",
+		"dedupe", cfg.dedupe.String())
+	if *dev {
+		printDevBanner(e.stderr, url, devToken, cfg)
+	}
+	return serve(ctx, srv, ln, log)
+}
+
+// newServer returns the server for h on every path but GET /healthz. Its
+// timeouts cut off a client that sends its headers or body too slowly, or
+// idles, and its header cap answers 431 to oversized headers; Twilio's
+// calls are a few kilobytes, sent at once.
+func newServer(h *httphandler.Handler, log *slog.Logger) *http.Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		io.WriteString(w, "ok\n")
 	})
-	mux.Handle("/", &httphandler.Handler{Guard: g, Logger: log, IgnoreForwarded: *ignoreForwarded})
-	srv := &http.Server{
+	mux.Handle("/", h)
+	return &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
@@ -70,13 +87,6 @@ func runServe(ctx context.Context, e env) int {
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-
-	url := "http://" + ln.Addr().String() + "/sms"
-	log.Info("listening", "url", url, "request_url", cfg.requestURL != "", "master", cfg.master != "")
-	if *dev {
-		printDevBanner(e.stderr, url, devToken, cfg)
-	}
-	return serve(ctx, srv, ln, log)
 }
 
 // serve runs srv until ctx is done, then shuts it down gracefully.
