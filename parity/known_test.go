@@ -136,3 +136,47 @@ func TestHeaderMustBeCanonical(t *testing.T) {
 		}
 	}
 }
+
+// TestKnownSharedKeyDifferences: for a SharedKey call the Node library's
+// middleware takes the algorithm that X-Twilio-Webhooks-Signature-Settings
+// names (HMAC_SHA1 when none, any letter case) and ignores the key id;
+// package signature pins each configured key id to HMAC_SHA256 and refuses
+// anything else, so that the header can neither downgrade the MAC nor pick
+// a key. Twilio sends "key=<id>,algorithm=HMAC_SHA256".
+func TestKnownSharedKeyDifferences(t *testing.T) {
+	run := oracle(t)
+	const id, secret, u = "webhooks_sharedkey_1", "shared-secret", "https://example.com/sms"
+	params := url.Values{"Body": {"hi"}}
+	sha256Sig := signature.SignWithSharedKey(secret, u, params)
+	sha1Sig := signature.Sign(secret, u, params)
+	tests := []struct {
+		settings, header string
+		node             bool
+		goErr            error
+	}{
+		{"key=" + id + ",algorithm=HMAC_SHA256", sha256Sig, true, nil},
+		{"key=" + id + ",algorithm=HMAC_SHA1", sha1Sig, true, signature.ErrAlgorithm},
+		{"key=" + id + ",algorithm=hmac_sha256", sha256Sig, true, signature.ErrAlgorithm},
+		{"key=" + id, sha1Sig, true, signature.ErrSettings},
+		{"key=webhooks_sharedkey_2,algorithm=HMAC_SHA256", sha256Sig, true, signature.ErrUnknownKey},
+	}
+
+	var b batch
+	p := b.addParams(params)
+	for _, tt := range tests {
+		b.add(nodeOp{Op: "validate", Token: secret, Header: tt.header, URL: u, P: p, Settings: tt.settings})
+	}
+	results := run(&b)
+
+	v, _ := signature.NewValidator("auth-token")
+	v, _ = v.WithSharedKey(id, secret)
+	for i, tt := range tests {
+		if res := results[i]; res.OK != tt.node {
+			t.Errorf("%q: Node: got %v (%s), want %v", tt.settings, res.OK, res.Err, tt.node)
+		}
+		_, err := v.Verify(signature.Call{URL: u, Params: params, Signature: tt.header, Settings: tt.settings})
+		if !errors.Is(err, tt.goErr) {
+			t.Errorf("%q: Go: got %v, want %v", tt.settings, err, tt.goErr)
+		}
+	}
+}

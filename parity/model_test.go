@@ -3,7 +3,9 @@ package parity
 import (
 	"crypto/hmac"
 	"crypto/sha1"
+	"crypto/sha256"
 	"encoding/base64"
+	"hash"
 	"net/url"
 	"slices"
 	"strings"
@@ -21,9 +23,9 @@ func compareUTF16(a, b string) int {
 }
 
 // signWith is Twilio's signature with keys and each key's distinct values
-// put in the order of cmp: a model of either implementation.
-func signWith(cmp func(a, b string) int, token, rawURL string, params url.Values) string {
-	mac := hmac.New(sha1.New, []byte(token))
+// put in the order of cmp, and the MAC h: a model of either implementation.
+func signWith(cmp func(a, b string) int, h func() hash.Hash, token, rawURL string, params url.Values) string {
+	mac := hmac.New(h, []byte(token))
 	mac.Write([]byte(rawURL))
 	keys := slices.SortedFunc(func(yield func(string) bool) {
 		for k := range params {
@@ -44,7 +46,12 @@ func signWith(cmp func(a, b string) int, token, rawURL string, params url.Values
 
 // signNode models getExpectedTwilioSignature.
 func signNode(token, rawURL string, params url.Values) string {
-	return signWith(compareUTF16, token, rawURL, params)
+	return signWith(compareUTF16, sha1.New, token, rawURL, params)
+}
+
+// signNodeSHA256 models getExpectedTwilioSignature for a SharedKey.
+func signNodeSHA256(secret, rawURL string, params url.Values) string {
+	return signWith(compareUTF16, sha256.New, secret, rawURL, params)
 }
 
 // orderSensitive reports whether the two orders put params in different

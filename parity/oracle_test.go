@@ -22,13 +22,14 @@ const installHint = "run `npm ci --prefix parity/node` from the repository root"
 
 // nodeOp is one question to node/oracle.js; see the comment at its top.
 type nodeOp struct {
-	Op     string  `json:"op"`
-	Form   string  `json:"form,omitempty"`
-	Token  string  `json:"token"`
-	Header string  `json:"header,omitempty"`
-	URL    string  `json:"url"`
-	P      int     `json:"p"`
-	Body   *string `json:"body,omitempty"`
+	Op       string  `json:"op"`
+	Form     string  `json:"form,omitempty"`
+	Token    string  `json:"token"`
+	Header   string  `json:"header,omitempty"`
+	URL      string  `json:"url"`
+	P        int     `json:"p"`
+	Body     *string `json:"body,omitempty"`
+	Settings string  `json:"settings,omitempty"`
 }
 
 // nodeResult is the oracle's answer to one nodeOp.

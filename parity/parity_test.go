@@ -2,6 +2,7 @@ package parity
 
 import (
 	"encoding/base64"
+	"fmt"
 	"maps"
 	"math/rand/v2"
 	"net/url"
@@ -35,12 +36,19 @@ type check struct {
 	signedParams url.Values
 	ops          []int // the Node verdicts, one per token, OR-ed
 	signedOver   int   // for a signedOver check, its op; else -1
+	shared       *sharedKey
+	settings     string // X-Twilio-Webhooks-Signature-Settings
 }
 
-// A signCheck compares Sign with getExpectedTwilioSignature.
+// sharedKey is a Twilio SharedKey the webhook accepts besides its token.
+type sharedKey struct{ id, secret string }
+
+// A signCheck compares Sign, or SignWithSharedKey when sha256 is set, with
+// getExpectedTwilioSignature.
 type signCheck struct {
 	token, url string
 	params     url.Values
+	sha256     bool
 	op         int
 }
 
@@ -53,17 +61,23 @@ type builder struct {
 
 func (bd *builder) sign(token, u string, params url.Values, p int) {
 	op := bd.b.add(nodeOp{Op: "sign", Token: token, URL: u, P: p})
-	bd.signs = append(bd.signs, signCheck{token, u, params, op})
+	bd.signs = append(bd.signs, signCheck{token, u, params, false, op})
 }
 
-// add records c and asks Node for its verdict under each of its tokens.
+// add records c and asks Node for its verdict under each of its tokens,
+// or under its SharedKey's secret.
 func (bd *builder) add(c check, p int) {
 	c.signedOver = -1
-	for _, tok := range c.tokens {
+	secrets := c.tokens
+	if c.shared != nil {
+		secrets = []string{c.shared.secret}
+	}
+	for _, tok := range secrets {
 		op := nodeOp{Op: "validate", Token: tok, Header: c.header, URL: c.url, P: p}
 		if c.body != nil {
 			op = nodeOp{Op: "validateBody", Token: tok, Header: c.header, URL: c.url, Body: c.body}
 		}
+		op.Settings = c.settings
 		c.ops = append(c.ops, bd.b.add(op))
 	}
 	bd.checks = append(bd.checks, c)
@@ -124,6 +138,42 @@ func (bd *builder) addCall(c call) {
 	}
 	bd.addSignedOver("whatwg", c.token, u, params, p)
 	bd.addSignedOver("legacy", c.token, u, params, p)
+	if r.IntN(4) == 0 {
+		bd.addSharedKey(c, params, p)
+	}
+}
+
+// addSharedKey adds calls signed with a SharedKey, HMAC-SHA256. See
+// https://www.twilio.com/docs/usage/webhooks/webhook-shared-keys.
+func (bd *builder) addSharedKey(c call, params url.Values, p int) {
+	r, u := bd.r, c.u.String()
+	sk := &sharedKey{id: fmt.Sprintf("webhooks_sharedkey_%08x", r.Uint32()), secret: genToken(r)}
+	op := bd.b.add(nodeOp{Op: "sign", Token: sk.secret, URL: u, P: p, Settings: "algorithm=HMAC_SHA256"})
+	bd.signs = append(bd.signs, signCheck{sk.secret, u, params, true, op})
+
+	settings := pick(r, []string{"key=%s,algorithm=HMAC_SHA256",
+		" key=%s , algorithm=HMAC_SHA256 ", "algorithm=HMAC_SHA256,key=%s"})
+	port := pick(r, []string{"", ":443", ":80", ":8443"})
+	for _, tt := range []struct {
+		kind, settings, header string
+		want                   int
+	}{
+		{"SharedKey: genuine", settings, signature.SignWithSharedKey(sk.secret, u, params), wantAccept},
+		{"SharedKey: signed over " + portName(port), settings,
+			signature.SignWithSharedKey(sk.secret, c.u.withPort(port), params), anyVerdict},
+		{"SharedKey: another secret", settings, signature.SignWithSharedKey(sk.secret+"x", u, params), wantReject},
+		{"SharedKey: HMAC_SHA1 named", "key=%s,algorithm=HMAC_SHA1",
+			signature.Sign(sk.secret, u, params), wantReject},
+		{"SharedKey: algorithm in lower case", "key=%s,algorithm=hmac_sha256",
+			signature.SignWithSharedKey(sk.secret, u, params), wantReject},
+	} {
+		if port == c.u.port && strings.Contains(tt.kind, "signed over") {
+			continue
+		}
+		bd.add(check{kind: tt.kind, want: tt.want, tokens: []string{c.token}, url: u,
+			params: params, body: c.body, header: tt.header, signedParams: params,
+			shared: sk, settings: fmt.Sprintf(tt.settings, sk.id)}, p)
+	}
 }
 
 // paramsIndex sends recv to Node unless it equals the call's own set p.
@@ -150,9 +200,17 @@ func (bd *builder) addFormTampering(c call, deliver deliverFunc) {
 		again.Add(k, pick(r, again[k]))
 		deliver("values reordered and repeated", wantAccept, u, again, u, params)
 
+		// Every copy of the value changes, so that the set of distinct
+		// values does.
 		changed := clone(params)
 		vals := changed[pick(r, keys)]
-		vals[r.IntN(len(vals))] += pick(r, []string{"x", " ", "+", "😀", "\uff21", "\x00"})
+		old := vals[r.IntN(len(vals))]
+		suffix := pick(r, []string{"x", " ", "+", "😀", "\uff21", "\x00"})
+		for i := range vals {
+			if vals[i] == old {
+				vals[i] += suffix
+			}
+		}
 		deliver("value changed", wantReject, u, changed, u, params)
 
 		dropped := clone(params)

@@ -15,6 +15,7 @@ import (
 const (
 	classOrder = "artefact: Node sorts by UTF-16 code units, Go by bytes"
 	classNorm  = "artefact: Node also accepts a signature over its own normalisation of the URL"
+	classPin   = "by design: Go pins a SharedKey to HMAC_SHA256; Node takes the algorithm the header names"
 )
 
 // counts are the outcomes of one kind of check.
@@ -72,17 +73,21 @@ func (tl *tally) sign(s signCheck, res nodeResult) {
 		tl.fail("getExpectedTwilioSignature threw %q for %q", res.Err, s.url)
 		return
 	}
-	if res.Sig != signNode(s.token, s.url, s.params) {
+	model, got, kind := signNode, signature.Sign, "Sign = getExpectedTwilioSignature"
+	if s.sha256 {
+		model, got, kind = signNodeSHA256, signature.SignWithSharedKey, "SignWithSharedKey = getExpectedTwilioSignature"
+	}
+	if res.Sig != model(s.token, s.url, s.params) {
 		tl.fail("Node's signature departs from the UTF-16 model for %q %q", s.url, s.params)
 	}
-	got := signature.Sign(s.token, s.url, s.params)
-	tl.count("Sign = getExpectedTwilioSignature", true, got != res.Sig)
+	sig := got(s.token, s.url, s.params)
+	tl.count(kind, true, sig != res.Sig)
 	switch {
-	case got == res.Sig:
+	case sig == res.Sig:
 	case orderSensitive(s.params):
 		tl.explain(classOrder, fmt.Sprintf("Sign: params %q", s.params))
 	default:
-		tl.fail("Sign(%q, %q) = %q, Node computes %q", s.url, s.params, got, res.Sig)
+		tl.fail("%s: %q, %q: got %q, Node computes %q", kind, s.url, s.params, sig, res.Sig)
 	}
 }
 
@@ -142,8 +147,20 @@ func (tl *tally) signedOver(c *check, res nodeResult) bool {
 
 func goVerdict(c check) bool {
 	v, err := signature.NewValidator(c.tokens[0], c.tokens[1:]...)
+	if err == nil && c.shared != nil {
+		v, err = v.WithSharedKey(c.shared.id, c.shared.secret)
+	}
 	if err != nil {
 		panic(err) // generated tokens are never empty
+	}
+	if c.settings != "" {
+		call := signature.Call{URL: c.url, Params: c.params, Signature: c.header, Settings: c.settings}
+		if c.body != nil {
+			call = signature.Call{URL: c.url, Body: []byte(*c.body), HashedBody: true,
+				Signature: c.header, Settings: c.settings}
+		}
+		_, err := v.Verify(call)
+		return err == nil
 	}
 	if c.body != nil {
 		return v.ValidateBody(c.url, []byte(*c.body), c.header) == nil
@@ -155,6 +172,9 @@ func goVerdict(c check) bool {
 func classify(c check, goOK, nodeOK bool, forms []string) string {
 	if orderSensitive(c.params) || orderSensitive(c.signedParams) {
 		return classOrder
+	}
+	if nodeOK && !goOK && c.shared != nil && !strings.Contains(c.settings, "algorithm="+signature.SharedKeyAlgorithm) {
+		return classPin
 	}
 	if nodeOK && !goOK {
 		for _, f := range forms {
@@ -173,7 +193,11 @@ func describe(c check) string {
 	if c.body != nil {
 		return s + fmt.Sprintf(", body %q", *c.body)
 	}
-	return s + fmt.Sprintf(", params %q", c.params)
+	s += fmt.Sprintf(", params %q", c.params)
+	if !maps.EqualFunc(c.params, c.signedParams, slices.Equal) {
+		s += fmt.Sprintf(", signed params %q", c.signedParams)
+	}
+	return s
 }
 
 // report logs the score and fails when a class lost its coverage.
@@ -197,7 +221,7 @@ func (tl *tally) report(n int) {
 	if n < 2000 {
 		return
 	}
-	for _, class := range []string{classOrder, classNorm} {
+	for _, class := range []string{classOrder, classNorm, classPin} {
 		if tl.classes[class] == 0 {
 			t.Errorf("PARITY_SEED=%d: no case of %q: the generator lost its coverage", tl.seed, class)
 		}

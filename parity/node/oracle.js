@@ -7,7 +7,10 @@
 //   {"params": [params, ...], "ops": [op, ...]}
 // where each params maps a key to a string, or to an array of strings for a
 // repeated key, as Express's body parsers deliver a form, and each op is one
-// of the following, "p" being an index into params:
+// of the following, "p" being an index into params. Any op may carry
+// "settings", an X-Twilio-Webhooks-Signature-Settings header: the algorithm
+// that getSignatureAlgorithm reads from it is passed on, as the library's
+// middleware does for SharedKey webhooks; "token" is then the secret.
 //   {"op": "sign", "token", "url", "p"}
 //       the signature getExpectedTwilioSignature computes
 //   {"op": "validate", "token", "header", "url", "p"}
@@ -56,24 +59,25 @@ function normalisedForms(url) {
 
 function answer(op, table) {
   const params = table[op.p];
+  const alg = op.settings ? twilio.getSignatureAlgorithm(op.settings) : undefined;
   switch (op.op) {
     case "sign":
       return {
-        sig: twilio.getExpectedTwilioSignature(op.token, op.url, params),
+        sig: twilio.getExpectedTwilioSignature(op.token, op.url, params, alg),
       };
     case "validate": {
-      const ok = twilio.validateRequest(op.token, op.header, op.url, params);
+      const ok = twilio.validateRequest(op.token, op.header, op.url, params, alg);
       return ok ? { ok, forms: normalisedForms(op.url) } : { ok };
     }
     case "validateBody": {
-      const ok = twilio.validateRequestWithBody(op.token, op.header, op.url, op.body);
+      const ok = twilio.validateRequestWithBody(op.token, op.header, op.url, op.body, alg);
       return ok ? { ok, forms: normalisedForms(op.url) } : { ok };
     }
     case "signedOver": {
       const href = whatwg(op.url);
       const signedURL = op.form === "legacy" ? legacy(href) : href;
-      const sig = twilio.getExpectedTwilioSignature(op.token, signedURL, params);
-      const ok = twilio.validateRequest(op.token, sig, op.url, params);
+      const sig = twilio.getExpectedTwilioSignature(op.token, signedURL, params, alg);
+      const ok = twilio.validateRequest(op.token, sig, op.url, params, alg);
       return { ok, signedURL, sig };
     }
     default:
