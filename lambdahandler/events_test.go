@@ -81,7 +81,7 @@ func TestEventFixtures(t *testing.T) {
 
 func checkReply(t *testing.T, name string, out []byte, err error, valid bool) {
 	t.Helper()
-	if strings.HasPrefix(name, "mapping-template/") {
+	if strings.HasPrefix(name, "mapping-template") {
 		var r *Rejected
 		switch {
 		case valid && err != nil:

@@ -73,10 +73,11 @@ func (h *Handler) log(ctx context.Context, door string, res webhook.Result) {
 // that the refusal is answered in that kind's shape.
 func detect(payload []byte) (string, door, error) {
 	var probe struct {
-		Version         string          `json:"version"`
-		HTTPMethod      string          `json:"httpMethod"`
-		TwilioSignature json.RawMessage `json:"twilioSignature"`
-		RequestContext  *struct {
+		Version          string          `json:"version"`
+		HTTPMethod       string          `json:"httpMethod"`
+		TwilioSignature  json.RawMessage `json:"twilioSignature"`
+		TwilioguardEvent json.RawMessage `json:"twilioguardEvent"`
+		RequestContext   *struct {
 			HTTP json.RawMessage `json:"http"`
 			ELB  json.RawMessage `json:"elb"`
 		} `json:"requestContext"`
@@ -87,6 +88,8 @@ func detect(payload []byte) (string, door, error) {
 	var d door
 	var name string
 	switch {
+	case probe.TwilioguardEvent != nil:
+		name, d = "mapping-template-v1", &safeTemplateEvent{}
 	case probe.TwilioSignature != nil:
 		name, d = "mapping-template", &templateEvent{}
 	case probe.RequestContext != nil && probe.RequestContext.ELB != nil:

@@ -20,6 +20,7 @@ import (
 // optional "twilioIdempotencyToken" member holds the
 // I-Twilio-Idempotency-Token header.
 type templateEvent struct {
+	templateAnswer
 	signature string
 	token     string
 	form      url.Values
@@ -103,10 +104,14 @@ func (r *Rejected) Error() string {
 // Unwrap returns the reason the call was refused.
 func (r *Rejected) Unwrap() error { return r.Err }
 
+// templateAnswer answers the way a REST API integration that is not a proxy
+// expects, for both mapping-template events.
+type templateAnswer struct{}
+
 // reply answers a genuine call with the TwiML as a JSON string, which the
 // integration response passes through as the body. A refused call becomes
 // a Rejected error.
-func (e *templateEvent) reply(res webhook.Result) ([]byte, error) {
+func (templateAnswer) reply(res webhook.Result) ([]byte, error) {
 	if res.Err != nil {
 		return nil, &Rejected{Status: res.Status, Err: res.Err}
 	}
