@@ -32,8 +32,11 @@ commands:
   lambda   serve AWS Lambda invocations (the default under the Lambda runtime)
 
 configuration (environment):
-  AUTH_TOKEN            Twilio auth token (required, except serve -dev)
-  AUTH_TOKEN_SECONDARY  a second accepted token, while rotating
+  AUTH_TOKEN            Twilio auth token (required, except serve -dev), or instead:
+  AUTH_TOKEN_PARAMETER  an SSM Parameter Store SecureString holding it, or
+  AUTH_TOKEN_SECRET     a Secrets Manager secret holding it
+  AUTH_TOKEN_SECONDARY  a second accepted token, while rotating (also
+                        AUTH_TOKEN_SECONDARY_PARAMETER, AUTH_TOKEN_SECONDARY_SECRET)
   MASTER_NUMBER         the number whose "secret" gets the MMS
   REQUEST_URL           the exact webhook URL configured in Twilio
   PUBLIC_BASE_URL       scheme, host and base path to put before the request path
