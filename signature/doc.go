@@ -27,6 +27,10 @@
 //	err = v.Validate("https://example.com/sms", r.PostForm, r.Header.Get("X-Twilio-Signature"))
 //	if err != nil { /* answer 403, act on nothing */ }
 //
+// A server that holds the raw form body can check it as it is, without
+// decoding it into url.Values first: v.ValidateForm(url, body, sig). A
+// check in steady state allocates nothing.
+//
 // A Validator may hold several tokens, so that a rotated auth token causes no
 // outage; Check reports which token matched. Every rejection is one of the
 // exported errors, which never contain a token or an expected signature.

@@ -30,11 +30,11 @@ func (v *Validator) WithSharedKey(id, secret string) (*Validator, error) {
 	if id == "" || secret == "" {
 		return nil, fmt.Errorf("%w: a SharedKey needs an id and a secret", ErrEmptyToken)
 	}
-	out := &Validator{keys: v.keys, shared: maps.Clone(v.shared)}
+	out := &Validator{keys: v.keys, shared: maps.Clone(v.shared), mismatch: v.mismatch}
 	if out.shared == nil {
-		out.shared = map[string]*key{}
+		out.shared = map[string][]*key{}
 	}
-	out.shared[id] = newKey(secret, sha256.New, sha256.Size)
+	out.shared[id] = []*key{newKey(secret, sha256.New, sha256.Size)}
 	return out, nil
 }
 
@@ -45,7 +45,7 @@ func (v *Validator) keysFor(settings string) ([]*key, string, error) {
 		return v.keys, "", nil
 	}
 	var id, alg string
-	for _, part := range strings.Split(settings, ",") {
+	for part := range strings.SplitSeq(settings, ",") {
 		name, value, _ := strings.Cut(strings.TrimSpace(part), "=")
 		switch name {
 		case "key":
@@ -64,7 +64,7 @@ func (v *Validator) keysFor(settings string) ([]*key, string, error) {
 	if alg != SharedKeyAlgorithm {
 		return nil, "", fmt.Errorf("%w: %q", ErrAlgorithm, alg)
 	}
-	return []*key{k}, id, nil
+	return k, id, nil
 }
 
 // SignWithSharedKey returns the X-Twilio-Signature Twilio sends for a call

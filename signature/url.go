@@ -9,18 +9,37 @@ import "strings"
 // Twilio's helper libraries accept both forms. Only the authority changes;
 // userinfo, IPv6 brackets, path and query are kept byte for byte.
 func urlVariants(rawURL string) []string {
-	variants := []string{rawURL}
+	var variants []string
+	for i := 0; ; i++ {
+		b, ok := appendVariant(nil, rawURL, i)
+		if !ok {
+			return variants
+		}
+		variants = append(variants, string(b))
+	}
+}
+
+// appendVariant appends the i-th of urlVariants(rawURL) to b, and reports
+// whether there is one. It lets a check try each variant without building
+// a string for it.
+func appendVariant(b []byte, rawURL string, i int) ([]byte, bool) {
+	if i == 0 {
+		return append(b, rawURL...), true
+	}
 	a, ok := splitAuthority(rawURL)
-	if !ok {
-		return variants
-	}
 	switch {
+	case !ok || i > 1:
+		return b, false
 	case a.port >= 0:
-		return append(variants, rawURL[:a.port]+rawURL[a.end:])
+		b = append(b, rawURL[:a.port]...)
 	case a.defaultPort != "":
-		return append(variants, rawURL[:a.end]+":"+a.defaultPort+rawURL[a.end:])
+		b = append(b, rawURL[:a.end]...)
+		b = append(b, ':')
+		b = append(b, a.defaultPort...)
+	default:
+		return b, false
 	}
-	return variants
+	return append(b, rawURL[a.end:]...), true
 }
 
 // authority locates the host and port of a URL by byte offsets.

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"hash"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 )
@@ -26,6 +25,7 @@ var (
 	ErrNoBodyHash = errors.New("signature: body-signed request without bodySHA256 in its URL")
 	ErrBodyHash   = errors.New("signature: body does not match bodySHA256")
 	ErrTooLarge   = errors.New("signature: call too large to check")
+	ErrForm       = errors.New("signature: malformed form body")
 )
 
 // MaxSize caps the bytes a check hashes: the URL, the parameters and a
@@ -36,8 +36,12 @@ const MaxSize = 1 << 20
 // A Validator checks Twilio request signatures against one or more auth
 // tokens. It is safe for concurrent use.
 type Validator struct {
-	keys   []*key          // auth tokens, HMAC-SHA1
-	shared map[string]*key // SharedKeys by id, HMAC-SHA256
+	keys   []*key            // auth tokens, HMAC-SHA1
+	shared map[string][]*key // SharedKeys by id, HMAC-SHA256, one each
+	// mismatch holds the error for a mismatch after trying 1 or 2 URL
+	// variants, built once so that refusing a forged call allocates
+	// nothing.
+	mismatch [2]error
 }
 
 // key is one secret with its hash and a pool of HMAC states keyed by it,
@@ -65,7 +69,15 @@ func NewValidator(token string, more ...string) (*Validator, error) {
 		}
 		v.keys = append(v.keys, newKey(t, sha1.New, sha1.Size))
 	}
+	v.setMismatch()
 	return v, nil
+}
+
+func (v *Validator) setMismatch() {
+	for i := range v.mismatch {
+		v.mismatch[i] = fmt.Errorf("%w (tried %d URL variants with %d keys)",
+			ErrMismatch, i+1, len(v.keys))
+	}
 }
 
 // Match says how a valid call was verified.
@@ -108,6 +120,16 @@ func (v *Validator) CheckBody(rawURL string, body []byte, sig string) (Match, er
 	return v.Verify(Call{URL: rawURL, Body: body, HashedBody: true, Signature: sig})
 }
 
+// ValidateForm is Validate for a POST whose parameters are still the raw
+// application/x-www-form-urlencoded body, as a server receives them. It
+// decodes form exactly as url.ParseQuery does, without building the
+// url.Values, and refuses a form url.ParseQuery refuses with an error
+// wrapping ErrForm before it looks at the signature.
+func (v *Validator) ValidateForm(rawURL string, form []byte, sig string) error {
+	_, err := v.Verify(Call{URL: rawURL, Form: form, Signature: sig})
+	return err
+}
+
 // A Call is what Verify checks: what Twilio signed and the headers it sent.
 type Call struct {
 	// URL is the full URL Twilio called, query included.
@@ -115,6 +137,9 @@ type Call struct {
 	// Params are the decoded POST parameters; nil for a GET or a hashed
 	// body.
 	Params url.Values
+	// Form is the raw form body of a POST, used when Params is nil and
+	// HashedBody is not set: it is decoded as url.ParseQuery would.
+	Form []byte
 	// Body is the raw body. It is checked against the URL's bodySHA256
 	// when HashedBody is set, as Twilio signs JSON bodies.
 	Body       []byte
@@ -129,15 +154,21 @@ type Call struct {
 // Verify checks c, signed with an auth token or, when c.Settings names
 // one, with a SharedKey. It is the general form of Check and CheckBody.
 func (v *Validator) Verify(c Call) (Match, error) {
+	s := getScratch()
+	defer s.free()
+	n, err := s.prepare(c)
+	if err != nil {
+		return Match{}, err
+	}
 	keys, name, err := v.keysFor(c.Settings)
 	if err != nil {
 		return Match{}, err
 	}
-	want, err := decode(c.Signature, keys[0].size)
+	want, err := s.decode(c.Signature, keys[0].size)
 	if err != nil {
 		return Match{}, err
 	}
-	if size(c) > MaxSize {
+	if n > MaxSize {
 		return Match{}, ErrTooLarge
 	}
 	var hash string
@@ -147,7 +178,7 @@ func (v *Validator) Verify(c Call) (Match, error) {
 			return Match{}, ErrNoBodyHash
 		}
 	}
-	m, err := check(keys, c.URL, appendParams(nil, c.Params), want)
+	m, err := v.check(s, keys, c.URL, want)
 	if err != nil {
 		return Match{}, err
 	}
@@ -158,85 +189,103 @@ func (v *Validator) Verify(c Call) (Match, error) {
 	return m, nil
 }
 
+// prepare puts c's signed parameters into s.msg and returns how many bytes
+// checking c would hash. Only a malformed Form makes it fail.
+func (s *scratch) prepare(c Call) (int, error) {
+	n := len(c.URL)
+	switch {
+	case c.HashedBody:
+		s.msg = s.msg[:0]
+		return n + len(c.Body), nil
+	case c.Params == nil && c.Form != nil:
+		if !s.decodeForm(c.Form) {
+			params, err := url.ParseQuery(string(c.Form))
+			if err != nil {
+				return 0, fmt.Errorf("%w: %v", ErrForm, err)
+			}
+			c.Params = params
+			break
+		}
+		s.signPairs()
+		return n + len(s.text), nil
+	}
+	n += s.collect(c.Params)
+	if n <= MaxSize {
+		s.signParams()
+	}
+	return n, nil
+}
+
 // size is how many bytes checking c would hash, counting every value of a
 // repeated key.
 func size(c Call) int {
-	n := len(c.URL)
-	if c.HashedBody {
-		n += len(c.Body)
-	}
-	for k, vs := range c.Params {
-		for _, v := range vs {
-			n += len(k) + len(v)
-		}
-	}
+	s := getScratch()
+	defer s.free()
+	n, _ := s.prepare(c)
 	return n
 }
 
 // check tries every URL variant with every key. The loop stops at the
 // first match, which reveals only which variant matched, never a MAC.
-func check(keys []*key, rawURL string, params, want []byte) (Match, error) {
-	variants := urlVariants(rawURL)
-	for _, u := range variants {
-		for i, k := range keys {
-			if k.verify(u, params, want) {
-				return Match{Token: i, URL: u}, nil
+func (v *Validator) check(s *scratch, keys []*key, rawURL string, want []byte) (Match, error) {
+	tried := 0
+	for i := 0; ; i++ {
+		var ok bool
+		if s.signed, ok = appendVariant(s.signed[:0], rawURL, i); !ok {
+			break
+		}
+		tried++
+		n := len(s.signed)
+		s.signed = append(s.signed, s.msg...)
+		for j, k := range keys {
+			if k.verify(s, want) {
+				u := rawURL
+				if i > 0 {
+					u = string(s.signed[:n])
+				}
+				return Match{Token: j, URL: u}, nil
 			}
 		}
 	}
+	if tried <= len(v.mismatch) && len(keys) == len(v.keys) && v.mismatch[tried-1] != nil {
+		return Match{}, v.mismatch[tried-1]
+	}
 	return Match{}, fmt.Errorf("%w (tried %d URL variants with %d keys)",
-		ErrMismatch, len(variants), len(keys))
+		ErrMismatch, tried, len(keys))
 }
 
-func (k *key) verify(u string, params, want []byte) bool {
+// verify reports whether want is k's MAC of s.signed.
+func (k *key) verify(s *scratch, want []byte) bool {
 	mac := k.macs.Get().(hash.Hash)
 	defer k.macs.Put(mac)
 
 	mac.Reset()
-	mac.Write([]byte(u))
-	mac.Write(params)
-	var sum [sha256.Size]byte
-	return hmac.Equal(mac.Sum(sum[:0]), want)
+	mac.Write(s.signed)
+	return hmac.Equal(mac.Sum(s.sum[:0]), want)
 }
 
 // decode turns the header value into the MAC of size bytes it carries. The
 // value must be the canonical encoding, byte for byte, as Twilio sends it
 // and as Twilio's libraries compare it: no line breaks, no stray bits.
-func decode(sig string, size int) ([]byte, error) {
+func (s *scratch) decode(sig string, size int) ([]byte, error) {
 	if sig == "" {
 		return nil, ErrMissing
 	}
-	if len(sig) != base64.StdEncoding.EncodedLen(size) {
+	enc := base64.StdEncoding
+	if len(sig) != enc.EncodedLen(size) || len(sig) > len(s.sig) {
 		return nil, ErrMalformed
 	}
-	mac, err := base64.StdEncoding.DecodeString(sig)
-	var canon [64]byte
-	if err != nil || len(mac) != size || string(base64.StdEncoding.AppendEncode(canon[:0], mac)) != sig {
+	text := s.sig[:copy(s.sig[:], sig)]
+	n, err := enc.Decode(s.want[:], text)
+	if err != nil || n != size {
+		return nil, ErrMalformed
+	}
+	mac := s.want[:n]
+	enc.Encode(s.sig[:], mac) // the canonical form, in place of the copy
+	if string(s.sig[:len(sig)]) != sig {
 		return nil, ErrMalformed
 	}
 	return mac, nil
-}
-
-// appendParams appends the signed form of params to b: keys in byte order,
-// and for each key its distinct values in byte order, each as key+value.
-// params is not modified.
-func appendParams(b []byte, params url.Values) []byte {
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		vals := params[k]
-		if len(vals) > 1 {
-			vals = slices.Compact(slices.Sorted(slices.Values(vals)))
-		}
-		for _, val := range vals {
-			b = append(b, k...)
-			b = append(b, val...)
-		}
-	}
-	return b
 }
 
 // Sign returns the X-Twilio-Signature that Twilio sends for a call to
@@ -248,9 +297,13 @@ func Sign(token, rawURL string, params url.Values) string {
 }
 
 func sign(h func() hash.Hash, secret, rawURL string, params url.Values) string {
+	s := getScratch()
+	defer s.free()
+	s.collect(params)
+	s.signParams()
 	mac := hmac.New(h, []byte(secret))
 	mac.Write([]byte(rawURL))
-	mac.Write(appendParams(nil, params))
+	mac.Write(s.msg)
 	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }
 

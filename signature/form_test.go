@@ -1,0 +1,126 @@
+package signature
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// formCases are raw bodies that url.ParseQuery reads in every way it can:
+// escapes, '+', empty pairs and keys, repeated keys and values, and the
+// bodies it refuses.
+var formCases = []string{
+	"",
+	"Body=hi&From=%2B15555550100",
+	"Body=Hi%21+Are+we+still+on%3F&To=%2b1555",
+	"a=1&a=1&a=0&b=",
+	"b=2&a=1&b=1&b=2",
+	"&&a=1&&",
+	"=v&k",
+	"k=&k&k=",
+	"MediaUrl1=x&MediaUrl0=y&MediaUrl10=z&MediaUrl=w",
+	"k=%e2%82%ac&k=%E2%82%AC&k=€",
+	"a=%zz",           // bad escape: refused
+	"a=1;b=2",         // ';' separator: refused
+	"a=%4",            // truncated escape: refused
+	"good=1&bad=%g0x", // a bad pair anywhere: refused
+	strings.Repeat("k=v&", 300) + "k=w",
+	strings.Repeat("&x", 300) + "=1",
+	manyKeys(300), // more keys than the ranked sort takes
+}
+
+func manyKeys(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "&Key%03d=%d", (i*7919)%n, i)
+	}
+	return b.String()
+}
+
+// TestValidateFormMatchesParseQuery checks that validating a raw body
+// gives what validating url.ParseQuery's result gives: the same verdict for
+// every signature, and ErrForm exactly when url.ParseQuery fails.
+func TestValidateFormMatchesParseQuery(t *testing.T) {
+	const u = "https://example.com/sms"
+	v, _ := NewValidator("form-token")
+	for _, body := range formCases {
+		name := body
+		if len(name) > 40 {
+			name = name[:40] + "..."
+		}
+		t.Run(name, func(t *testing.T) {
+			params, perr := url.ParseQuery(body)
+			err := v.ValidateForm(u, []byte(body), Sign("form-token", u, params))
+			if perr != nil {
+				if !errors.Is(err, ErrForm) {
+					t.Errorf("got %v, want ErrForm (url.ParseQuery: %v)", err, perr)
+				}
+				return
+			}
+			if err != nil {
+				t.Errorf("genuine call refused: %v", err)
+			}
+			err = v.ValidateForm(u, []byte(body), Sign("other-token", u, params))
+			if !errors.Is(err, ErrMismatch) {
+				t.Errorf("forged call: got %v, want ErrMismatch", err)
+			}
+		})
+	}
+}
+
+func FuzzValidateForm(f *testing.F) {
+	for _, body := range formCases {
+		f.Add(body, "")
+	}
+	v, _ := NewValidator("fuzz-token")
+	f.Fuzz(func(t *testing.T, body, sigOf string) {
+		params, perr := url.ParseQuery(body)
+		sig := Sign("fuzz-token", "https://x/y", params)
+		if sigOf != "" {
+			other, _ := url.ParseQuery(sigOf)
+			sig = Sign("fuzz-token", "https://x/y", other)
+		}
+		err := v.ValidateForm("https://x/y", []byte(body), sig)
+		if perr != nil {
+			if !errors.Is(err, ErrForm) {
+				t.Fatalf("url.ParseQuery failed (%v), ValidateForm got %v", perr, err)
+			}
+			return
+		}
+		if want := v.Validate("https://x/y", params, sig); (err == nil) != (want == nil) {
+			t.Fatalf("ValidateForm: %v; Validate of url.ParseQuery's values: %v", err, want)
+		}
+	})
+}
+
+// TestValidateAllocatesNothing pins the steady state of a check: no
+// allocation for a genuine call, a forged one, or a raw form body.
+func TestValidateAllocatesNothing(t *testing.T) {
+	v, _ := NewValidator("bench-token-3f9a1c0d7e5b42a6")
+	params, body := sms(), []byte(sms().Encode())
+	good := Sign("bench-token-3f9a1c0d7e5b42a6", smsURL, params)
+	forged := Sign("another-token", smsURL, params)
+	checks := []struct {
+		name string
+		run  func() error
+	}{
+		{"Validate", func() error { return v.Validate(smsURL, params, good) }},
+		{"ValidateForm", func() error { return v.ValidateForm(smsURL, body, good) }},
+		{"forged", func() error {
+			if v.Validate(smsURL, params, forged) == nil {
+				return errors.New("forged call accepted")
+			}
+			return nil
+		}},
+	}
+	for _, c := range checks {
+		if err := c.run(); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if n := testing.AllocsPerRun(100, func() { c.run() }); n != 0 {
+			t.Errorf("%s: got %v allocations per call, want 0", c.name, n)
+		}
+	}
+}
