@@ -59,8 +59,15 @@ func (h *Handler) serve(r *http.Request) webhook.Result {
 }
 
 // Request turns r into the webhook.Request the Guard checks, reading at most
-// MaxBody bytes of its body.
+// MaxBody bytes of its body. A request with several X-Twilio-Signature (or
+// signature settings) headers is refused as malformed: Twilio sends one,
+// and which copy gets checked must not be up to a proxy or the caller.
 func (h *Handler) Request(r *http.Request) (*webhook.Request, error) {
+	for _, name := range signatureHeaders {
+		if n := len(r.Header.Values(name)); n > 1 {
+			return nil, fmt.Errorf("%w: %d %s headers", webhook.ErrBadRequest, n, name)
+		}
+	}
 	limit := h.MaxBody
 	if limit <= 0 {
 		limit = webhook.DefaultMaxBody
@@ -82,6 +89,8 @@ func (h *Handler) Request(r *http.Request) (*webhook.Request, error) {
 		IdempotencyToken:  r.Header.Get("I-Twilio-Idempotency-Token"),
 	}, nil
 }
+
+var signatureHeaders = []string{"X-Twilio-Signature", "X-Twilio-Webhooks-Signature-Settings"}
 
 // URL rebuilds the URL the caller used: the scheme, the Host header and the
 // request-target exactly as received.

@@ -29,6 +29,7 @@ var (
 	ErrBadRequest  = errors.New("webhook: malformed request")
 	ErrTooLarge    = errors.New("webhook: body too large")
 	ErrUnsupported = errors.New("webhook: unsupported content type")
+	ErrMethod      = errors.New("webhook: method not allowed: Twilio calls with POST or GET")
 	ErrNoURL       = errors.New("webhook: no URL to validate against: set the public URL (REQUEST_URL)")
 	ErrNoToken     = errors.New("webhook: no auth token available")
 )
@@ -118,7 +119,7 @@ type TokenSource interface {
 // A Result is the Guard's answer to one call.
 type Result struct {
 	// Status is the HTTP status to answer with: 200 for a genuine call, 403
-	// for a bad signature, 400, 413 or 415 for a malformed request, 500
+	// for a bad signature, 400, 405, 413 or 415 for a malformed request, 500
 	// for a configuration error, 503 while the duplicate check cannot
 	// answer.
 	Status int
@@ -160,6 +161,9 @@ func Refuse(err error) Result {
 // GET or a body carrying bodySHA256. It returns the verified call, for
 // callers that answer it themselves (a middleware), or why it was refused.
 func (g *Guard) Verify(ctx context.Context, r *Request) (*Call, error) {
+	if r.Method != http.MethodPost && r.Method != http.MethodGet {
+		return nil, ErrMethod
+	}
 	if r.Signature == "" {
 		return nil, signature.ErrMissing
 	}
@@ -268,6 +272,8 @@ func status(err error) int {
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, ErrUnsupported):
 		return http.StatusUnsupportedMediaType
+	case errors.Is(err, ErrMethod):
+		return http.StatusMethodNotAllowed
 	case errors.Is(err, ErrNoURL), errors.Is(err, ErrNoToken):
 		return http.StatusInternalServerError
 	case errors.Is(err, ErrPending), errors.Is(err, ErrStore):
