@@ -25,6 +25,9 @@ type albEvent struct {
 // another order needs REQUEST_URL. See
 // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html
 func (e *albEvent) request(maxBody int) (*webhook.Request, error) {
+	if err := checkRepeats(e.Headers, e.MultiValueHeaders); err != nil {
+		return nil, err
+	}
 	get := func(name string) string { return header(e.Headers, e.MultiValueHeaders, name) }
 	scheme := get("X-Forwarded-Proto")
 	if scheme == "" {

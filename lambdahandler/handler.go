@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/twilioguard/twilioguard/webhook"
 )
@@ -106,6 +107,33 @@ func detect(payload []byte) (string, door, error) {
 		return name, d, fmt.Errorf("%w: %s event: %v", webhook.ErrBadRequest, name, err)
 	}
 	return name, d, nil
+}
+
+// signatureHeaders are the headers Twilio sends once. A call carrying one
+// of them several times is refused, as at the HTTP door: which copy gets
+// checked must not be up to a proxy or the caller.
+var signatureHeaders = []string{"X-Twilio-Signature", "X-Twilio-Webhooks-Signature-Settings"}
+
+// checkRepeats refuses a call whose single-value or multi-value headers
+// hold a signature header more than once, in any case.
+func checkRepeats(single map[string]string, multi map[string][]string) error {
+	for _, name := range signatureHeaders {
+		ns, nm := 0, 0
+		for k := range single {
+			if strings.EqualFold(k, name) {
+				ns++
+			}
+		}
+		for k, vs := range multi {
+			if strings.EqualFold(k, name) {
+				nm += len(vs)
+			}
+		}
+		if n := max(ns, nm); n > 1 {
+			return fmt.Errorf("%w: %d %s headers", webhook.ErrBadRequest, n, name)
+		}
+	}
+	return nil
 }
 
 // header returns the first value of the header named name in any case, from

@@ -23,6 +23,9 @@ type restProxyEvent struct {
 // Payload 1.0 carries the query only as decoded parameters, so a signed
 // query can only be rebuilt approximately; set REQUEST_URL for such webhooks.
 func (e *restProxyEvent) request(maxBody int) (*webhook.Request, error) {
+	if err := checkRepeats(e.Headers, e.MultiValueHeaders); err != nil {
+		return nil, err
+	}
 	rc := e.RequestContext
 	host := rc.DomainName
 	if host == "" {
@@ -82,6 +85,9 @@ type httpAPIEvent struct {
 // "?" + rawQueryString, the query kept byte for byte. See
 // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
 func (e *httpAPIEvent) request(maxBody int) (*webhook.Request, error) {
+	if err := checkRepeats(e.Headers, nil); err != nil {
+		return nil, err
+	}
 	host := e.RequestContext.DomainName
 	if host == "" {
 		host = header(e.Headers, nil, "Host")

@@ -29,6 +29,9 @@ type safeTemplateEvent struct {
 	DomainName string `json:"domainName"`
 	Path       string `json:"path"`
 	BodyBase64 string `json:"bodyBase64"`
+	// IdempotencyToken is the I-Twilio-Idempotency-Token header, if the
+	// template passes it as "idempotencyToken".
+	IdempotencyToken string `json:"idempotencyToken"`
 	templateAnswer
 }
 
@@ -46,10 +49,11 @@ func (e *safeTemplateEvent) request(maxBody int) (*webhook.Request, error) {
 		u = "https://" + e.DomainName + e.Path
 	}
 	return &webhook.Request{
-		Method:      http.MethodPost,
-		URL:         u,
-		ContentType: "application/x-www-form-urlencoded",
-		Body:        body,
-		Signature:   e.Signature,
+		Method:           http.MethodPost,
+		URL:              u,
+		ContentType:      "application/x-www-form-urlencoded",
+		Body:             body,
+		Signature:        e.Signature,
+		IdempotencyToken: e.IdempotencyToken,
 	}, nil
 }

@@ -22,6 +22,7 @@ import (
 type templateEvent struct {
 	templateAnswer
 	signature string
+	signed    bool // a twilioSignature member was read
 	token     string
 	form      url.Values
 	size      int // of the form as a raw body: what MaxBody caps
@@ -40,11 +41,12 @@ func (e *templateEvent) UnmarshalJSON(data []byte) error {
 			return err
 		}
 		name := tok.(string) // object keys are always strings
-		var value string
-		if err := dec.Decode(&value); err != nil {
+		// A pointer, so that null, which no template writes, is refused.
+		var value *string
+		if err := dec.Decode(&value); err != nil || value == nil {
 			return fmt.Errorf("member %q: want a string", name)
 		}
-		if err := e.add(name, value); err != nil {
+		if err := e.add(name, *value); err != nil {
 			return err
 		}
 	}
@@ -54,7 +56,12 @@ func (e *templateEvent) UnmarshalJSON(data []byte) error {
 func (e *templateEvent) add(name, value string) error {
 	switch name {
 	case "twilioSignature":
-		e.signature = value
+		if e.signed {
+			// As for a repeated header: which copy is checked must
+			// not be up to whoever added the second.
+			return errors.New(`member "twilioSignature" twice`)
+		}
+		e.signature, e.signed = value, true
 		return nil
 	case "twilioIdempotencyToken":
 		e.token = value
