@@ -175,6 +175,9 @@ func (g *Guard) Verify(ctx context.Context, r *Request) (*Call, error) {
 		Signature: r.Signature, Settings: r.SignatureSettings}
 	c := &Call{Body: r.Body}
 	if _, ok := signature.BodyHashParam(u); !ok || r.Method == http.MethodGet {
+		if r.rawForm() {
+			return g.verifyForm(ctx, r, call)
+		}
 		params, err := r.Params(u)
 		if err != nil {
 			return nil, err
@@ -249,7 +252,7 @@ func (r *Request) Params(u string) (url.Values, error) {
 		return url.Values{}, nil
 	}
 	mt, _, err := mime.ParseMediaType(r.ContentType)
-	if err != nil || mt != "application/x-www-form-urlencoded" {
+	if err != nil || mt != formType {
 		return nil, fmt.Errorf("%w %q: Twilio posts forms, or JSON with bodySHA256 in the URL",
 			ErrUnsupported, r.ContentType)
 	}
