@@ -32,6 +32,7 @@ func (r *Response) Marshal() []byte {
 		return Empty
 	}
 	var b bytes.Buffer
+	b.Grow(r.size())
 	b.WriteString(xml.Header)
 	b.WriteString("<Response>")
 	for _, m := range r.Messages {
@@ -47,7 +48,24 @@ func (r *Response) Marshal() []byte {
 }
 
 func element(b *bytes.Buffer, name, text string) {
-	b.WriteString("<" + name + ">")
+	b.WriteByte('<')
+	b.WriteString(name)
+	b.WriteByte('>')
 	xml.EscapeText(b, []byte(text)) // writes to a bytes.Buffer cannot fail
-	b.WriteString("</" + name + ">")
+	b.WriteString("</")
+	b.WriteString(name)
+	b.WriteByte('>')
+}
+
+// size is about the length of r's document, so that Marshal allocates its
+// buffer once: the markup, and the text with room for some escapes.
+func (r *Response) size() int {
+	n := len(xml.Header) + len("<Response></Response>")
+	for _, m := range r.Messages {
+		n += len("<Message><Body></Body></Message>") + len(m.Body) + len(m.Body)/4
+		for _, u := range m.Media {
+			n += len("<Media></Media>") + len(u) + len(u)/4
+		}
+	}
+	return n
 }

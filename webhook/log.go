@@ -1,9 +1,6 @@
 package webhook
 
-import (
-	"log/slog"
-	"strings"
-)
+import "log/slog"
 
 // LogValue implements slog.LogValuer. It gives what an operator needs to
 // follow a call, and never the token, the signature, the message text or a
@@ -40,11 +37,15 @@ func MaskPhone(s string) string {
 	if s == "" {
 		return ""
 	}
-	var tail []byte
-	for i := len(s) - 1; i >= 0 && len(tail) < 2; i-- {
+	masked := [6]byte{'*', '*', '*', '*'}
+	n := len(masked)
+	for i := len(s) - 1; i >= 0 && n > 4; i-- {
 		if s[i] >= '0' && s[i] <= '9' {
-			tail = append([]byte{s[i]}, tail...)
+			n--
+			masked[n] = s[i]
 		}
 	}
-	return strings.Repeat("*", 4) + string(tail)
+	// The digits were written from the end: move them up to the stars.
+	digits := copy(masked[4:], masked[n:])
+	return string(masked[:4+digits])
 }
