@@ -145,7 +145,7 @@ func proxyHostile() []hostileEvent {
 			if rc, ok := m["requestContext"].(map[string]any); ok {
 				rc["domainName"] = "evil.example/../x"
 			}
-			headers(m)["Host"] = "evil.example/../x"
+			header("Host", "evil.example/../x")(m)
 		}), 403, ""},
 		{"1,000 headers", changed(small, func(m map[string]any) {
 			for i := range 1000 {

@@ -27,7 +27,7 @@ const SharedKeyAlgorithm = "HMAC_SHA256"
 // not configured is refused. See
 // https://www.twilio.com/docs/usage/webhooks/webhook-shared-keys.
 func (v *Validator) WithSharedKey(id, secret string) (*Validator, error) {
-	if id == "" || secret == "" {
+	if id == "" || strings.TrimSpace(secret) == "" {
 		return nil, fmt.Errorf("%w: a SharedKey needs an id and a secret", ErrEmptyToken)
 	}
 	out := &Validator{keys: v.keys, shared: maps.Clone(v.shared), mismatch: v.mismatch}

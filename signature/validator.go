@@ -60,11 +60,13 @@ func newKey(secret string, h func() hash.Hash, size int) *key {
 
 // NewValidator returns a Validator that accepts a call signed with token or
 // with any of more, the tokens to accept besides it while an auth token is
-// being rotated. An empty token is refused with ErrEmptyToken.
+// being rotated. An empty or blank token (white space only) is refused
+// with ErrEmptyToken: it is a setting gone wrong, and anyone could sign
+// with it.
 func NewValidator(token string, more ...string) (*Validator, error) {
 	v := &Validator{}
 	for _, t := range append([]string{token}, more...) {
-		if t == "" {
+		if strings.TrimSpace(t) == "" {
 			return nil, ErrEmptyToken
 		}
 		v.keys = append(v.keys, newKey(t, sha1.New, sha1.Size))
