@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// binaries are the programs a run measures.
+type binaries struct {
+	serve, unguarded, twiliogo string // servers
+	benchTest                  string // the Go benchmarks, go test -c
+	bootstrap, rie             string // the Lambda bootstrap and the emulator
+	nodeDir                    string // bench/node, after npm ci
+}
+
+// A step is one command of the build, kept for the report.
+var steps []string
+
+func command(ctx context.Context, dir string, env []string, name string, args ...string) error {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	shown := strings.TrimSpace(strings.Join(env, " ") + " " + name + " " + strings.Join(args, " "))
+	steps = append(steps, fmt.Sprintf("(cd %s && %s)", dir, shown))
+	log.Print(shown)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%s in %s: %v\n%s", shown, dir, err, out)
+	}
+	return nil
+}
+
+func buildServe(ctx context.Context, o options) (binaries, error) {
+	b := binaries{serve: filepath.Join(o.work, "twilioguard")}
+	err := command(ctx, o.repo, nil, "go", "build", "-o", b.serve, "./cmd/twilioguard")
+	return b, err
+}
+
+func build(ctx context.Context, o options) (binaries, error) {
+	b, err := buildServe(ctx, o)
+	if err != nil {
+		return b, err
+	}
+	benchDir := filepath.Join(o.repo, "bench")
+	b.unguarded = filepath.Join(o.work, "unguarded")
+	b.twiliogo = filepath.Join(o.work, "twiliogo")
+	b.benchTest = filepath.Join(o.work, "bench.test")
+	b.bootstrap = filepath.Join(o.work, "lambda", "bootstrap")
+	b.rie = filepath.Join(o.work, "aws-lambda-rie")
+	b.nodeDir = filepath.Join(benchDir, "node")
+	const rie = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie"
+	for _, c := range []struct {
+		dir  string
+		env  []string
+		args []string
+	}{
+		{benchDir, nil, []string{"build", "-o", b.unguarded, "./cmd/unguarded"}},
+		{benchDir, nil, []string{"build", "-o", b.twiliogo, "./cmd/twiliogo"}},
+		{benchDir, nil, []string{"test", "-c", "-o", b.benchTest, "."}},
+		{o.repo, []string{"CGO_ENABLED=0"}, []string{"build", "-tags", "lambda.norpc",
+			"-trimpath", "-o", b.bootstrap, "./cmd/twilioguard"}},
+		{filepath.Join(o.repo, "tools"), []string{"GOWORK=off"},
+			[]string{"build", "-mod=readonly", "-o", b.rie, rie}},
+	} {
+		if err := command(ctx, c.dir, c.env, "go", c.args...); err != nil {
+			return b, err
+		}
+	}
+	if _, err := os.Stat(filepath.Join(b.nodeDir, "node_modules", "twilio")); err != nil {
+		return b, fmt.Errorf("bench/node has no node_modules: run npm ci --prefix bench/node")
+	}
+	return b, nil
+}

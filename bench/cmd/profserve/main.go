@@ -1,0 +1,68 @@
+// Command profserve is serve's handler behind a net/http server, built as
+// serve builds it, with a CPU profile of its first seconds: a tool to see
+// where serve's time goes under wrk. It listens on a free loopback port,
+// prints its URL and writes a wrk script posting the benchmark's call:
+//
+//	profserve -d 10s -cpuprofile serve.prof -lua post.lua
+//	wrk -t2 -c32 -d8s -s post.lua URL
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"runtime/pprof"
+	"time"
+
+	"github.com/twilioguard/twilioguard/bench"
+	"github.com/twilioguard/twilioguard/httphandler"
+	"github.com/twilioguard/twilioguard/responder"
+	"github.com/twilioguard/twilioguard/signature"
+	"github.com/twilioguard/twilioguard/webhook"
+)
+
+func main() {
+	d := flag.Duration("d", 10*time.Second, "how long to profile, from the start; then exit")
+	out := flag.String("cpuprofile", "serve.prof", "the CPU profile")
+	lua := flag.String("lua", "post.lua", "the wrk script to write")
+	flag.Parse()
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	u := "http://" + ln.Addr().String() + "/sms"
+	script := fmt.Sprintf("wrk.method = \"POST\"\nwrk.body = %q\n"+
+		"wrk.headers[\"Content-Type\"] = \"application/x-www-form-urlencoded\"\n"+
+		"wrk.headers[\"X-Twilio-Signature\"] = %q\n", bench.Body(), bench.Signature(u))
+	if err := os.WriteFile(*lua, []byte(script), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(u)
+
+	v, err := signature.NewValidator(bench.Token)
+	if err != nil {
+		log.Fatal(err)
+	}
+	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	h := &httphandler.Handler{
+		Guard:  &webhook.Guard{Validator: v, App: &responder.Responder{Master: "+15555550100"}},
+		Logger: slog.New(slog.NewTextHandler(devnull, nil)),
+	}
+	f, err := os.Create(*out)
+	if err != nil {
+		log.Fatal(err)
+	}
+	pprof.StartCPUProfile(f)
+	time.AfterFunc(*d, func() { pprof.StopCPUProfile(); f.Close(); os.Exit(0) })
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second}
+	log.Fatal(srv.Serve(ln))
+}
