@@ -25,7 +25,12 @@ import (
 // r.PostForm), or the raw body, which is restored; CallFrom gives the
 // verified call.
 type Middleware struct {
-	// Guard validates; its App is not used.
+	// Guard validates; its App and Store are not used.
+	//
+	// TODO(dedupe): a retried or replayed call reaches the handler behind
+	// again. The Guard's Store replays a reply the Guard wrote; the
+	// Middleware would have to record the handler's response to do the
+	// same. Until then, such handlers check MessageSid themselves.
 	Guard *webhook.Guard
 	// Logger gets one line per refused call; nil logs nothing.
 	Logger *slog.Logger
