@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -29,6 +30,8 @@ var formCases = []string{
 	strings.Repeat("k=v&", 300) + "k=w",
 	strings.Repeat("&x", 300) + "=1",
 	manyKeys(300), // more keys than the ranked sort takes
+	// More pairs than the ranked sort takes, values not in sorted order.
+	strings.Repeat("k=b&", 150) + strings.Repeat("k=a&", 150) + "k=c",
 }
 
 func manyKeys(n int) string {
@@ -62,6 +65,10 @@ func TestValidateFormMatchesParseQuery(t *testing.T) {
 			if err != nil {
 				t.Errorf("genuine call refused: %v", err)
 			}
+			m, err := v.Verify(Call{URL: u, Form: []byte(body), Signature: Sign("form-token", u, params)})
+			if err != nil || !reflect.DeepEqual(m.Params, params) {
+				t.Errorf("Verify: got %v, %v; want url.ParseQuery's %v", m.Params, err, params)
+			}
 			err = v.ValidateForm(u, []byte(body), Sign("other-token", u, params))
 			if !errors.Is(err, ErrMismatch) {
 				t.Errorf("forged call: got %v, want ErrMismatch", err)
@@ -92,7 +99,26 @@ func FuzzValidateForm(f *testing.F) {
 		if want := v.Validate("https://x/y", params, sig); (err == nil) != (want == nil) {
 			t.Fatalf("ValidateForm: %v; Validate of url.ParseQuery's values: %v", err, want)
 		}
+		m, err := v.Verify(Call{URL: "https://x/y", Form: []byte(body), Signature: sig})
+		if err == nil && !reflect.DeepEqual(m.Params, params) {
+			t.Fatalf("Verify: got %v, want url.ParseQuery's %v", m.Params, params)
+		}
 	})
+}
+
+func TestFormValuesDoNotShare(t *testing.T) {
+	v, _ := NewValidator("tok")
+	form := url.Values{"a": {"1", "3"}, "b": {"2"}}
+	m, err := v.Verify(Call{URL: "https://x/y", Form: []byte("a=1&b=2&a=3"),
+		Signature: Sign("tok", "https://x/y", form)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Params["b"] = append(m.Params["b"], "x")
+	m.Params.Add("a", "y")
+	if got := fmt.Sprint(m.Params["a"], m.Params["b"]); got != "[1 3 y] [2 x]" {
+		t.Errorf("after appending: got %s, want [1 3 y] [2 x]", got)
+	}
 }
 
 // TestValidateAllocatesNothing pins the steady state of a check: no

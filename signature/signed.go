@@ -13,15 +13,16 @@ import (
 // parameters being sorted, the decoded signature and the MAC. Scratches are
 // pooled, so that a check in steady state allocates nothing.
 type scratch struct {
-	msg    []byte   // the parameters as signed: k1 v1 k2 v2 ...
-	signed []byte   // a URL variant followed by msg
-	params []param  // the parameters of a url.Values
-	vals   []string // the values of one repeated key, to sort
-	text   []byte   // a raw form, unescaped
-	pairs  []pair   // its pairs, offsets into text
-	order  []uint64 // indexes of params or pairs in signing order; see rank
-	sig    [64]byte // the signature as sent
-	want   [64]byte // the MAC it carries
+	msg    []byte     // the parameters as signed: k1 v1 k2 v2 ...
+	signed []byte     // a URL variant followed by msg
+	params []param    // the parameters of a url.Values
+	vals   []string   // the values of one repeated key, to sort
+	text   []byte     // a raw form, unescaped
+	pairs  []pair     // its pairs, offsets into text
+	parsed url.Values // a raw form url.ParseQuery decoded instead
+	order  []uint64   // indexes of params or pairs in signing order; see rank
+	sig    [64]byte   // the signature as sent
+	want   [64]byte   // the MAC it carries
 	sum    [sha256.Size]byte
 }
 
@@ -47,6 +48,7 @@ func (s *scratch) free() {
 	}
 	clear(s.params) // drop references to the caller's strings
 	clear(s.vals)
+	s.parsed = nil
 	scratches.Put(s)
 }
 
@@ -190,24 +192,26 @@ func (s *scratch) decodeForm(form []byte) bool {
 // unescape appends the query-unescaped src to b, as url.QueryUnescape does,
 // copying the runs between escapes whole.
 func unescape(b, src []byte) ([]byte, bool) {
-	start := 0
-	for i := 0; i < len(src); i++ {
-		switch src[i] {
-		case '+':
-			b = append(b, src[start:i]...)
+	for len(src) > 0 {
+		i := 0
+		for i < len(src) && src[i] != '%' && src[i] != '+' {
+			i++
+		}
+		b = append(b, src[:i]...)
+		switch {
+		case i == len(src):
+			return b, true
+		case src[i] == '+':
 			b = append(b, ' ')
-			start = i + 1
-		case '%':
-			if i+2 >= len(src) || !isHex(src[i+1]) || !isHex(src[i+2]) {
-				return b, false
-			}
-			b = append(b, src[start:i]...)
+			src = src[i+1:]
+		case i+2 >= len(src) || !isHex(src[i+1]) || !isHex(src[i+2]):
+			return b, false
+		default:
 			b = append(b, unhex(src[i+1])<<4|unhex(src[i+2]))
-			i += 2
-			start = i + 1
+			src = src[i+3:]
 		}
 	}
-	return append(b, src[start:]...), true
+	return b, true
 }
 
 func isHex(c byte) bool {
@@ -222,6 +226,29 @@ func unhex(c byte) byte {
 		return c - 'A' + 10
 	}
 	return c - 'a' + 10
+}
+
+// formValues returns the raw form s decoded as url.Values, the same as
+// url.ParseQuery's: one string holds every unescaped key and value, one
+// array every value, and the map is sized once. Each key's slice has no
+// spare capacity, so that appending to one cannot overwrite another.
+func (s *scratch) formValues() url.Values {
+	if s.parsed != nil {
+		return s.parsed
+	}
+	text := string(s.text)
+	vals := make([]string, 0, len(s.pairs))
+	form := make(url.Values, len(s.pairs))
+	for _, p := range s.pairs {
+		k, v := text[p.key:p.val], text[p.val:p.end]
+		if old, ok := form[k]; ok {
+			form[k] = append(old, v)
+			continue
+		}
+		vals = append(vals, v)
+		form[k] = vals[len(vals)-1 : len(vals) : len(vals)]
+	}
+	return form
 }
 
 // signPairs sets s.msg to the decoded form as Twilio signs it: the same
@@ -245,11 +272,11 @@ func (s *scratch) signPairs() {
 func (s *scratch) orderPairs() {
 	t, ps := s.text, s.pairs
 	s.order = s.order[:0]
-	if len(ps) > maxRanked {
-		slices.SortFunc(ps, func(a, b pair) int { return a.compare(b, t) })
+	if len(ps) > maxRanked { // sort the indexes: formValues needs ps as sent
 		for i := range ps {
 			s.order = append(s.order, uint64(i))
 		}
+		slices.SortFunc(s.order, func(i, j uint64) int { return ps[i].compare(ps[j], t) })
 		return
 	}
 	for i, p := range ps {

@@ -92,6 +92,10 @@ type Match struct {
 	// SharedKey is the id of the SharedKey that matched, "" when an auth
 	// token did.
 	SharedKey string
+	// Params are, when Verify checked a Call's raw Form, its parameters as
+	// url.ParseQuery decodes them: a server gets them for its app from the
+	// decoding the check did anyway. Nil otherwise.
+	Params url.Values
 }
 
 // Validate reports whether sig is Twilio's signature of a call to rawURL
@@ -128,7 +132,7 @@ func (v *Validator) CheckBody(rawURL string, body []byte, sig string) (Match, er
 // url.Values, and refuses a form url.ParseQuery refuses with an error
 // wrapping ErrForm before it looks at the signature.
 func (v *Validator) ValidateForm(rawURL string, form []byte, sig string) error {
-	_, err := v.Verify(Call{URL: rawURL, Form: form, Signature: sig})
+	_, err := v.verify(Call{URL: rawURL, Form: form, Signature: sig}, false)
 	return err
 }
 
@@ -154,8 +158,14 @@ type Call struct {
 }
 
 // Verify checks c, signed with an auth token or, when c.Settings names
-// one, with a SharedKey. It is the general form of Check and CheckBody.
+// one, with a SharedKey. It is the general form of Check, CheckBody and
+// ValidateForm. For a genuine call with a raw Form, Match.Params holds the
+// decoded form.
 func (v *Validator) Verify(c Call) (Match, error) {
+	return v.verify(c, true)
+}
+
+func (v *Validator) verify(c Call, wantParams bool) (Match, error) {
 	s := getScratch()
 	defer s.free()
 	n, err := s.prepare(c)
@@ -188,6 +198,9 @@ func (v *Validator) Verify(c Call) (Match, error) {
 		return Match{}, ErrBodyHash
 	}
 	m.SharedKey = name
+	if wantParams && c.Params == nil && c.Form != nil {
+		m.Params = s.formValues()
+	}
 	return m, nil
 }
 
@@ -205,7 +218,7 @@ func (s *scratch) prepare(c Call) (int, error) {
 			if err != nil {
 				return 0, fmt.Errorf("%w: %v", ErrForm, err)
 			}
-			c.Params = params
+			c.Params, s.parsed = params, params
 			break
 		}
 		s.signPairs()
