@@ -77,7 +77,7 @@ func NewValidator(token string, more ...string) (*Validator, error) {
 
 func (v *Validator) setMismatch() {
 	for i := range v.mismatch {
-		v.mismatch[i] = fmt.Errorf("%w (tried %d URL variants with %d keys)",
+		v.mismatch[i] = fmt.Errorf("%w (tried %d URL variants × %d keys)",
 			ErrMismatch, i+1, len(v.keys))
 	}
 }
@@ -265,7 +265,7 @@ func (v *Validator) check(s *scratch, keys []*key, rawURL string, want []byte) (
 	if tried <= len(v.mismatch) && len(keys) == len(v.keys) && v.mismatch[tried-1] != nil {
 		return Match{}, v.mismatch[tried-1]
 	}
-	return Match{}, fmt.Errorf("%w (tried %d URL variants with %d keys)",
+	return Match{}, fmt.Errorf("%w (tried %d URL variants × %d keys)",
 		ErrMismatch, tried, len(keys))
 }
 

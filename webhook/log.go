@@ -12,7 +12,7 @@ func (r Result) LogValue() slog.Value {
 	}
 	if c := r.Call; c != nil {
 		attrs = append(attrs,
-			slog.Int("token", c.Token),
+			slog.Int("token", c.Token+1), // 1: the first token configured
 			slog.String("message_sid", c.Params.Get("MessageSid")),
 			slog.String("from", MaskPhone(c.Params.Get("From"))))
 	}

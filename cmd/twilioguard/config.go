@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strings"
 
 	"github.com/twilioguard/twilioguard/awstoken"
 	"github.com/twilioguard/twilioguard/responder"
@@ -42,6 +43,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if err := c.checkTokens(getenv("AUTH_TOKEN")); err != nil {
 		return c, err
+	}
+	if c.master != "" && !strings.ContainsAny(c.master, "0123456789") {
+		return c, fmt.Errorf("MASTER_NUMBER %q has no digits: want a phone number like +15555550100", c.master)
 	}
 	if (c.sharedKey[0] == "") != (c.sharedKey[1] == "") {
 		return c, errors.New("SHARED_KEY_ID and SHARED_KEY_SECRET go together: set both or neither")

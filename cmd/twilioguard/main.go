@@ -86,6 +86,13 @@ func run(ctx context.Context, e env) int {
 	case "verify":
 		return runVerify(e)
 	case "lambda":
+		if len(args) > 1 { // lambda takes no flags; any argument asks for help
+			fmt.Fprintln(e.stdout, "usage: twilioguard lambda\n\n"+
+				"Serves AWS Lambda invocations through the Lambda Runtime API\n"+
+				"(AWS_LAMBDA_RUNTIME_API). Built as \"bootstrap\", the binary does this with no\n"+
+				"arguments. Event kinds and configuration: see the README.")
+			return 0
+		}
 		return runLambda(ctx, e)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(e.stdout, usage)

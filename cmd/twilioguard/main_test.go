@@ -66,6 +66,8 @@ func TestUsageErrors(t *testing.T) {
 		{"bad REQUEST_URL", map[string]string{"AUTH_TOKEN": "t", "REQUEST_URL": "/sms"},
 			[]string{"serve", "-addr", "127.0.0.1:0"}, "REQUEST_URL"},
 		{"lambda without token", nil, []string{"lambda"}, "AUTH_TOKEN is not set"},
+		{"master without digits", map[string]string{"AUTH_TOKEN": "t", "MASTER_NUMBER": "abc"},
+			[]string{"serve", "-addr", "127.0.0.1:0"}, "MASTER_NUMBER"},
 		{"send without url", map[string]string{"AUTH_TOKEN": "t"}, []string{"send"}, "need -url"},
 		{"sign bad pair", nil, []string{"sign", "-url", "https://x", "-token", "t", "novalue"}, "not key=value"},
 	}

@@ -14,6 +14,12 @@ import (
 func runSend(ctx context.Context, e env) int {
 	fs := flag.NewFlagSet("send", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(e.stderr, "usage: twilioguard send -url URL [-from N] [-to N] [-body TEXT] [-token T]\n\n"+
+			"Posts a signed call shaped like Twilio's inbound-SMS webhook and prints the\n"+
+			"status and the TwiML. Exit 0 on 200, 1 when refused or unreachable, 2 on bad usage.")
+		fs.PrintDefaults()
+	}
 	u := fs.String("url", "", "the webhook URL to post to, as configured in Twilio (required)")
 	from := fs.String("from", "+15555550199", "the sender's number")
 	to := fs.String("to", "+15555550100", "your Twilio number")

@@ -25,6 +25,12 @@ const devMaster = "+15555550123"
 func runServe(ctx context.Context, e env) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(e.stderr, "usage: twilioguard serve [-addr 127.0.0.1:8080] [-dev] [-ignore-forwarded]\n\n"+
+			"Runs the SMS responder as an HTTP server: POST and GET on any path, GET /healthz.\n"+
+			"Configuration comes from the environment (run \"twilioguard help\").")
+		fs.PrintDefaults()
+	}
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	dev := fs.Bool("dev", false, "development mode: a random auth token when AUTH_TOKEN is unset, "+
 		"and a master number when MASTER_NUMBER is unset")
@@ -138,9 +144,10 @@ func devEnv(getenv func(string) string) (func(string) string, string) {
 }
 
 func printDevBanner(w io.Writer, url, token string, cfg config) {
-	tok := token
+	tok, about := token, "The auth token is a throwaway development token, so only\n"+
+		" calls signed by \"twilioguard send\" below are accepted."
 	if tok == "" {
-		tok = `"$AUTH_TOKEN"`
+		tok, about = `"$AUTH_TOKEN"`, "The auth token is yours, from AUTH_TOKEN or AWS."
 	}
 	if cfg.requestURL != "" {
 		url = cfg.requestURL
@@ -150,8 +157,7 @@ func printDevBanner(w io.Writer, url, token string, cfg config) {
 	fmt.Fprintf(w, `
 ================================================================
  DEVELOPMENT MODE: not for real traffic.
- The auth token is a throwaway development token, so only
- calls signed by "twilioguard send" below are accepted.
+ %s
  Master number: %s
 
  Try the four outcomes from another terminal:
@@ -161,7 +167,7 @@ func printDevBanner(w io.Writer, url, token string, cfg config) {
    %s -token wrong-token -body secret
 ================================================================
 
-`, cfg.master, cmd, cfg.master, cmd, cmd, self)
+`, about, cfg.master, cmd, cfg.master, cmd, cmd, self)
 }
 
 // selfCommand is how the user can run this program again: "go run

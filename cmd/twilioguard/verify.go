@@ -40,15 +40,17 @@ func runVerify(e env) int {
 		fs.PrintDefaults()
 	}
 	var tokens tokenFlags
-	fs.Var(&tokens, "token", "an auth token to accept (repeatable; default $AUTH_TOKEN, $AUTH_TOKEN_SECONDARY)")
+	fs.Var(&tokens, "token", "an auth token to accept (repeatable; replaces $AUTH_TOKEN and $AUTH_TOKEN_SECONDARY)")
 	u := fs.String("url", "", "the URL to validate (default: rebuilt from the request)")
 	explainFlag := fs.Bool("explain", false, "on a failure, search the likely variants and name the fix")
 	if err := fs.Parse(e.args[1:]); err != nil {
 		return 2
 	}
-	for _, name := range []string{"AUTH_TOKEN", "AUTH_TOKEN_SECONDARY"} {
-		if t := e.getenv(name); t != "" {
-			tokens = append(tokens, t)
+	if len(tokens) == 0 { // -token replaces the environment's tokens
+		for _, name := range []string{"AUTH_TOKEN", "AUTH_TOKEN_SECONDARY"} {
+			if t := e.getenv(name); t != "" {
+				tokens = append(tokens, t)
+			}
 		}
 	}
 	if fs.NArg() != 1 || len(tokens) == 0 {
@@ -109,7 +111,7 @@ func parseCall(input []byte) (capturedCall, error) {
 		if err != nil {
 			return capturedCall{}, err
 		}
-		return capturedCall{kind, req, lambdahandler.Alternatives(t)}, nil
+		return capturedCall{kind + " event", req, lambdahandler.Alternatives(t)}, nil
 	}
 	r, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(input)))
 	if err != nil {
@@ -132,14 +134,14 @@ func parseCall(input []byte) (capturedCall, error) {
 			more = append(more, scheme+"://"+host+r.RequestURI)
 		}
 	}
-	return capturedCall{"http", req, more}, nil
+	return capturedCall{"raw HTTP request", req, more}, nil
 }
 
 func report(e env, v *signature.Validator, c capturedCall, explainFailure bool) int {
 	g := &webhook.Guard{Validator: v, App: nopApp{}}
 	res := g.Serve(context.Background(), c.req)
 	if res.Err == nil {
-		fmt.Fprintf(e.stdout, "valid: %s call to %s, signed with token %d\n", c.kind, res.Call.URL, res.Call.Token+1)
+		fmt.Fprintf(e.stdout, "valid: %s to %s, signed with token %d\n", c.kind, res.Call.URL, res.Call.Token+1)
 		fmt.Fprintln(e.stdout, "if your app refuses this call, its validator differs from Twilio's: "+
 			"see docs/troubleshooting.md#library")
 		if res.Call.Token > 0 {
@@ -152,6 +154,9 @@ func report(e env, v *signature.Validator, c capturedCall, explainFailure bool) 
 	fmt.Fprintf(e.stderr, "invalid: %v\n", res.Err)
 	if !errors.Is(res.Err, signature.ErrMismatch) {
 		fmt.Fprintf(e.stderr, "  why: %s\n", explain.Describe(res.Err))
+		if errors.Is(res.Err, signature.ErrBodyHash) || errors.Is(res.Err, signature.ErrNoBodyHash) {
+			fmt.Fprintln(e.stderr, "  see: docs/troubleshooting.md#json")
+		}
 		return 1
 	}
 	if strings.Contains(c.kind, "rest-proxy") && strings.Contains(c.req.URL, "?") {

@@ -169,3 +169,42 @@ func TestVerifyStdinAndTokenNote(t *testing.T) {
 		t.Errorf("exit %d, want 0 and a note about token 2:\n%s%s", code, stdout.String(), stderr.String())
 	}
 }
+
+// TestVerifyExplainsURLGivenByUser: when the captured request itself names
+// the right URL and the user passes a wrong -url, the cause is still the
+// specific difference, not "rebuilt from other parts".
+func TestVerifyExplainsURLGivenByUser(t *testing.T) {
+	const tok, signed = "tok", "https://example.com/sms"
+	body := "Body=hi&From=%2B15555550100"
+	raw := "POST /sms HTTP/1.1\r\nHost: example.com\r\n" +
+		"Content-Type: application/x-www-form-urlencoded\r\n" +
+		"X-Twilio-Signature: " + sign(t, tok, signed) + "\r\n" +
+		"Content-Length: 27\r\n\r\n" + body
+	file := filepath.Join(t.TempDir(), "raw")
+	os.WriteFile(file, []byte(raw), 0o600)
+	for given, entry := range map[string]string{
+		"http://example.com/sms":        "scheme",
+		"https://example.com/sms/":      "trailing-slash",
+		"https://example.com/sms?x=1":   "query",
+		"https://example.com/prod/sms":  "stage",
+		"https://other.example.com/sms": "url",
+	} {
+		code, _, errs := runCmd(context.Background(), nil, "verify", "-token", tok, "-explain", "-url", given, file)
+		if code != 1 || !strings.Contains(errs, "#"+entry) || !strings.Contains(errs, "REQUEST_URL="+signed) {
+			t.Errorf("-url %s: exit %d, want the %s entry and the fix:\n%s", given, code, entry, errs)
+		}
+	}
+}
+
+func TestVerifyTokenFlagReplacesEnvironment(t *testing.T) {
+	c := loadCases(t)[0] // signed with its auth_token
+	args := verifyArgs(t, &c)
+	file := args[len(args)-1]
+	vars := map[string]string{"AUTH_TOKEN": c.AuthToken}
+	if code, _, errs := runCmd(context.Background(), vars, "verify", file); code != 0 {
+		t.Errorf("AUTH_TOKEN alone: exit %d, want 0 (%s)", code, errs)
+	}
+	if code, _, _ := runCmd(context.Background(), vars, "verify", "-token", "other", file); code != 1 {
+		t.Errorf("-token other with AUTH_TOKEN set: exit %d, want 1: -token must replace AUTH_TOKEN", code)
+	}
+}

@@ -47,9 +47,56 @@ func Explain(v *signature.Validator, r *webhook.Request, base string, more []str
 		if err != nil {
 			continue
 		}
+		if vr.entry != "values" {
+			if cause, entry := describe(base, vr.url); entry != "" {
+				vr.cause, vr.entry = cause, entry
+			}
+		}
 		return finding(vr, m), true
 	}
 	return Finding{}, false
+}
+
+// describe names what differs between the URL the call was checked against
+// and the URL Twilio signed, whichever guess found the latter.
+func describe(checked, signed string) (cause, entry string) {
+	cs, ca, cp, cq, ok1 := split(checked)
+	ss, sa, sp, sq, ok2 := split(signed)
+	if !ok1 || !ok2 {
+		return "", ""
+	}
+	var causes []string
+	add := func(e, c string) {
+		if entry == "" {
+			entry = e
+		}
+		causes = append(causes, c)
+	}
+	if cs != ss {
+		add("scheme", fmt.Sprintf("the scheme differs: Twilio called %s, the check used %s "+
+			"(a proxy or tunnel terminated TLS)", ss, cs))
+	}
+	switch {
+	case ca == sa:
+	case strings.EqualFold(ca, sa):
+		add("host", fmt.Sprintf("the host name's case differs: Twilio called %s, the check used %s", sa, ca))
+	default:
+		add("url", fmt.Sprintf("the host differs: Twilio called %s, the check used %s", sa, ca))
+	}
+	switch {
+	case cp == sp:
+	case strings.TrimSuffix(cp, "/") == strings.TrimSuffix(sp, "/"):
+		add("trailing-slash", "a trailing slash was added or dropped")
+	case strings.HasSuffix(sp, cp) || strings.HasSuffix(cp, sp):
+		add("stage", fmt.Sprintf("the path differs by a prefix: Twilio called %s, the check used %s "+
+			"(an API Gateway stage or base path)", sp, cp))
+	default:
+		add("url", fmt.Sprintf("the path differs: Twilio called %s, the check used %s", sp, cp))
+	}
+	if cq != sq {
+		add("query", "the query string was dropped or re-encoded")
+	}
+	return strings.Join(causes, "; and "), entry
 }
 
 func check(v *signature.Validator, r *webhook.Request, vr variant) (signature.Match, error) {
