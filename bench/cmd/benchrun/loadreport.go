@@ -12,9 +12,9 @@ func loadMarkdown(o options, m machine, r loadResult) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Load run (issue 6)\n\n")
 	fmt.Fprintf(&b, "Written by `bench/load.sh` on %s: `twilioguard serve` on 127.0.0.1 "+
-		"under wrk for %v, %d threads, %d connections, a mix of genuine, forged and "+
+		"under wrk for %d s, %d threads, %d connections, a mix of genuine, forged and "+
 		"malformed calls chosen at random by a Lua script.\n\n",
-		time.Now().UTC().Format("2006-01-02 15:04 MST"), r.duration, wrkThreads, wrkConns)
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), int(r.duration.Seconds()), wrkThreads, wrkConns)
 	m.markdown(&b)
 	verdict := "**passed**: no 5xx, no socket error, only the statuses the mix calls for, RSS bounded"
 	if !r.ok() {
@@ -44,6 +44,7 @@ func loadMarkdown(o options, m machine, r loadResult) string {
 	for _, q := range r.mix {
 		fmt.Fprintf(&b, "| %s | %d/%d | %d |\n", q.name, q.weight, total, q.status)
 	}
-	fmt.Fprintf(&b, "\n```sh\n%s\n```\n", r.command)
+	fmt.Fprintf(&b, "\n```sh\n# WORK is a temporary directory holding serve and the script\n%s\n```\n",
+		strings.ReplaceAll(r.command, o.work, "$WORK"))
 	return b.String()
 }

@@ -56,10 +56,12 @@ func (r report) markdown() string {
 	r.serverMarkdown(&b)
 	r.coldMarkdown(&b)
 	b.WriteString("\n### Commands\n\n```sh\n")
+	paths := strings.NewReplacer(r.options.work, "$WORK", r.options.repo, ".")
+	b.WriteString("# WORK is a temporary directory; . is the repository root\n")
 	for _, s := range steps {
-		b.WriteString(s + "\n")
+		b.WriteString(paths.Replace(s) + "\n")
 	}
-	fmt.Fprintf(&b, "%s   # %d rounds\n", r.micro.command, r.options.rounds)
+	fmt.Fprintf(&b, "(cd bench && $WORK/%s)   # %d rounds\n", r.micro.command, r.options.rounds)
 	fmt.Fprintf(&b, "wrk %s   # per server, %d rounds after a 2 s warm-up\n",
 		strings.Join(wrkArgs("post.lua", "http://127.0.0.1:PORT/sms", r.options.wrkTime), " "),
 		r.options.rounds)

@@ -203,7 +203,7 @@ const wrkThreads, wrkConns = 2, 32
 // wrkArgs is the wrk command line, as the report shows it.
 func wrkArgs(lua, u string, d time.Duration) []string {
 	return []string{"-t" + strconv.Itoa(wrkThreads), "-c" + strconv.Itoa(wrkConns),
-		"-d" + d.String(), "--latency", "-s", lua, u}
+		"-d" + strconv.Itoa(int(d.Seconds())) + "s", "--latency", "-s", lua, u}
 }
 
 // runWrk runs wrk against u for d, sampling the RSS of pid meanwhile.
