@@ -54,6 +54,7 @@ type restEvent struct {
 	Signature  string `json:"signature"`
 	DomainName string `json:"domainName"`
 	Path       string `json:"path"`
+	Idempotent string `json:"idempotencyToken"`
 	BodyBase64 string `json:"bodyBase64"`
 }
 
@@ -65,10 +66,11 @@ func TestMappingTemplate(t *testing.T) {
 	vtl := requestTemplate(t)
 	body := "Body=a%3Db%26c%3D%22%5C+%2B+%F0%9F%A6%89&From=%2B15555550199&To=%2B15555550100"
 	vars := map[string]string{
-		`$util.escapeJavaScript($input.params('X-Twilio-Signature'))`: "+yShDKvLZ6Ig+j8thLxh8J22yO4=",
-		`$util.escapeJavaScript($context.domainName)`:                 "abc123defg.execute-api.us-east-1.amazonaws.com",
-		`$util.escapeJavaScript($context.path)`:                       "/prod/sms",
-		`$util.base64Encode($input.body)`:                             base64.StdEncoding.EncodeToString([]byte(body)),
+		`$util.escapeJavaScript($input.params('X-Twilio-Signature'))`:         "+yShDKvLZ6Ig+j8thLxh8J22yO4=",
+		`$util.escapeJavaScript($context.domainName)`:                         "abc123defg.execute-api.us-east-1.amazonaws.com",
+		`$util.escapeJavaScript($context.path)`:                               "/prod/sms",
+		`$util.escapeJavaScript($input.params('I-Twilio-Idempotency-Token'))`: "00000000-0000-0000-0000-000000000042",
+		`$util.base64Encode($input.body)`:                                     base64.StdEncoding.EncodeToString([]byte(body)),
 	}
 	rendered := vtl
 	for expr, value := range vars {
