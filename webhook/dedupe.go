@@ -66,31 +66,18 @@ type Store interface {
 }
 
 // deliveryKey names the delivery c belongs to: the same for every copy,
-// different for two deliveries, "" when there is nothing to tell them
-// apart by (then the App runs for every copy).
+// different for two deliveries.
 //
-// A messaging call is named by its MessageSid and status, both signed, so
-// that a replay cannot change them; the status matters because a status
-// callback repeats the MessageSid with each new MessageStatus. Any other
-// call falls back to the I-Twilio-Idempotency-Token header. That header is
-// not signed, so it is hashed with the signature: a copy that keeps the
-// signature but changes the header counts as a new delivery rather than
-// fetching another delivery's reply.
-func deliveryKey(c *Call, r *Request) string {
-	if sid := c.Params.Get("MessageSid"); sid != "" {
-		status := c.Params.Get("MessageStatus")
-		if status == "" {
-			status = c.Params.Get("SmsStatus")
-		}
-		if key := "message:" + sid + ":" + status; len(key) <= 128 {
-			return key
-		}
-		return "message:" + digest(sid, status)
-	}
-	if r.IdempotencyToken != "" {
-		return "token:" + digest(r.IdempotencyToken, r.Signature)
-	}
-	return ""
+// It is the verified MAC (the signature header, which must be the
+// canonical encoding, and the SharedKey that made it, if any). Twilio's
+// retries and any replay carry the same MAC; an attacker cannot make a new
+// one. Parsed fields would not do: the signed string joins keys and values
+// without separators, so a replay can move a boundary ("MessageSi=dSM...")
+// and keep the MAC while a MessageSid disappears. Two real deliveries never
+// share a MAC: each carries its own MessageSid, and a status callback its
+// own status.
+func deliveryKey(r *Request) string {
+	return "mac:" + digest(r.SignatureSettings, r.Signature)
 }
 
 func digest(parts ...string) string {

@@ -55,7 +55,8 @@ type Request struct {
 	// header, present when a SharedKey signed the call.
 	SignatureSettings string
 	// IdempotencyToken is the I-Twilio-Idempotency-Token header, the same
-	// in every retry of one call; "" when absent.
+	// in every retry of one call; "" when absent. It is not signed, so the
+	// duplicate check does not rely on it (see deliveryKey).
 	IdempotencyToken string
 }
 
@@ -141,7 +142,7 @@ func (g *Guard) Serve(ctx context.Context, r *Request) Result {
 		return Refuse(err)
 	}
 	if g.Store != nil {
-		return g.once(ctx, c, deliveryKey(c, r))
+		return g.once(ctx, c, deliveryKey(r))
 	}
 	return g.answer(ctx, c)
 }

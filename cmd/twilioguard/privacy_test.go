@@ -86,7 +86,7 @@ func TestServeLogsKeepSecrets(t *testing.T) {
 		}
 		send(l.sign(privToken, u, master), master)
 		send(l.sign(privSecondary, u, text), text)
-		send(l.sign(privToken, u, text), text) // a duplicate
+		send(l.sign(privSecondary, u, text), text) // a duplicate: the same call again
 		send(l.sign("forger-guess", u, text), text)
 		send(l.sign(privShared, u, text), text, // a SharedKey signature sent as SHA-1
 			"X-Twilio-Webhooks-Signature-Settings: key=key_1,algorithm=HMAC_SHA256")
