@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/twilioguard/twilioguard/signature"
 	"github.com/twilioguard/twilioguard/twiml"
@@ -71,10 +72,7 @@ func (m *Middleware) Wrap(next http.Handler) http.Handler {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(req.Body))
-		if r.Method == http.MethodPost && c.Params != nil {
-			r.PostForm = c.Params
-			r.Form = merge(r.URL.Query(), c.Params)
-		}
+		signedForm(r, c)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callKey{}, c)))
 	})
 }
@@ -92,6 +90,22 @@ func (m *Middleware) reject(w http.ResponseWriter, r *http.Request, err error) {
 	w.Header().Set("Content-Type", twiml.ContentType)
 	w.WriteHeader(res.Status)
 	w.Write(res.TwiML)
+}
+
+// signedForm makes r's query, r.Form and r.PostForm hold what the
+// signature covered and nothing else: with a PublicURL, the query of the
+// request as received was not signed, so it is replaced by the signed
+// URL's.
+func signedForm(r *http.Request, c *webhook.Call) {
+	_, query, _ := strings.Cut(c.URL, "?")
+	query, _, _ = strings.Cut(query, "#")
+	signed, _ := url.ParseQuery(query) // it was parsed already to be verified
+	r.URL.RawQuery = query
+	r.PostForm = url.Values{}
+	if r.Method == http.MethodPost && c.Params != nil {
+		r.PostForm = c.Params
+	}
+	r.Form = merge(signed, r.PostForm)
 }
 
 // merge returns the query values followed by the form values, as

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -77,5 +78,33 @@ func TestMiddlewareCustomReject(t *testing.T) {
 	h.ServeHTTP(w, r)
 	if w.Code != http.StatusUnauthorized || !errors.Is(got, signature.ErrMissing) {
 		t.Errorf("got %d, %v; want the custom 401 and ErrMissing", w.Code, got)
+	}
+}
+
+// TestMiddlewarePublicURLHidesUnsignedQuery: with a PublicURL the query of
+// the request as received is not signed, so the app must not see it.
+func TestMiddlewarePublicURLHidesUnsignedQuery(t *testing.T) {
+	const public = "https://sms.example.com/sms?tenant=acme"
+	v, _ := signature.NewValidator(token)
+	form := url.Values{"Body": {"hi"}, "NumMedia": {"0"}}
+	var media, tenant, raw string
+	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		media, tenant, raw = r.FormValue("MediaUrl0"), r.FormValue("tenant"), r.URL.RawQuery
+	})
+	mw := &Middleware{Guard: &webhook.Guard{Validator: v, PublicURL: public}}
+	for _, method := range []string{"POST", "GET"} {
+		target, body, signedForm := "/sms?MediaUrl0=https://evil.example/x.png", form.Encode(), form
+		if method == "GET" {
+			body, signedForm = "", nil
+		}
+		r := httptest.NewRequest(method, target, strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.Header.Set("X-Twilio-Signature", signature.Sign(token, public, signedForm))
+		w := httptest.NewRecorder()
+		mw.Wrap(next).ServeHTTP(w, r)
+		if w.Code != 200 || media != "" || tenant != "acme" || raw != "tenant=acme" {
+			t.Errorf("%s: got %d, MediaUrl0=%q tenant=%q query=%q; want 200 and only the signed query",
+				method, w.Code, media, tenant, raw)
+		}
 	}
 }
