@@ -83,6 +83,7 @@ type Source struct {
 	read   bool      // a read was attempted
 	last   time.Time // when it started
 	err    error     // why the last read failed, while v is nil
+	stale  bool      // the last re-read failed: v is kept, the next read is due sooner
 }
 
 var _ webhook.TokenSource = (*Source)(nil)
@@ -137,7 +138,7 @@ func (s *Source) Validator(ctx context.Context) (*signature.Validator, error) {
 	age := s.now().Sub(s.last)
 	switch {
 	case !s.read,
-		s.v == nil && age >= RetryInterval,
+		(s.v == nil || s.stale) && age >= RetryInterval,
 		s.v != nil && age >= orDefault(s.MaxAge, DefaultMaxAge):
 		s.reload(ctx)
 	}
@@ -166,9 +167,15 @@ func (s *Source) Refresh(ctx context.Context) *signature.Validator {
 
 // reload reads the tokens and, on success, replaces the validator. It
 // reports whether the read succeeded. s.mu must be held.
+//
+// The read does not end with ctx, only with the Source's own timeout: the
+// caller's context is a request's, which its client can cancel at will, and
+// a read cut short keeps the old tokens, so a client hanging up at each
+// MaxAge would keep a rotated-out token alive. After a failed re-read, the
+// next is due RetryInterval later rather than a whole MaxAge.
 func (s *Source) reload(ctx context.Context) bool {
 	s.read, s.last = true, s.now()
-	ctx, cancel := context.WithTimeout(ctx, orDefault(s.Timeout, DefaultTimeout))
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), orDefault(s.Timeout, DefaultTimeout))
 	defer cancel()
 
 	tokens, err := s.fetch(ctx)
@@ -182,9 +189,10 @@ func (s *Source) reload(ctx context.Context) bool {
 	}
 	if err != nil {
 		s.err = err
+		s.stale = s.v != nil // keep the tokens held, and retry soon
 		return false
 	}
-	s.tokens, s.v, s.err = tokens, v, nil
+	s.tokens, s.v, s.err, s.stale = tokens, v, nil, false
 	return true
 }
 
