@@ -70,6 +70,10 @@ func runServe(ctx context.Context, e env) int {
 		"dedupe", cfg.dedupe.String())
 	if *dev {
 		printDevBanner(e.stderr, url, devToken, cfg)
+	} else if cfg.requestURL == "" && cfg.publicBase == "" {
+		log.Warn("the URL is rebuilt from each request's Host header and path: a call " +
+			"signed for another webhook of the same Twilio account would be accepted here; " +
+			"set PUBLIC_BASE_URL (or REQUEST_URL) to pin it")
 	}
 	return serve(ctx, srv, ln, log)
 }
