@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/twilioguard/twilioguard/internal/cases"
+	"github.com/twilioguard/twilioguard/lambdahandler"
+	"github.com/twilioguard/twilioguard/signature"
 )
 
 // verifyArgs returns the verify command line for a case: its tokens, and
@@ -206,5 +210,47 @@ func TestVerifyTokenFlagReplacesEnvironment(t *testing.T) {
 	}
 	if code, _, _ := runCmd(context.Background(), vars, "verify", "-token", "other", file); code != 1 {
 		t.Errorf("-token other with AUTH_TOKEN set: exit %d, want 1: -token must replace AUTH_TOKEN", code)
+	}
+}
+
+// TestVerifyEveryEventKind signs each fixture in testdata/events for its
+// documented URL and checks that verify accepts the event file as a user
+// would save it, and refuses it forged.
+func TestVerifyEveryEventKind(t *testing.T) {
+	files, _ := filepath.Glob("../../testdata/events/*.json")
+	if len(files) == 0 {
+		t.Fatal("no fixtures")
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			var fx struct {
+				URL        string          `json:"url"`
+				RequestURL string          `json:"request_url"`
+				Event      json.RawMessage `json:"event"`
+			}
+			data, _ := os.ReadFile(file)
+			if err := json.Unmarshal(data, &fx); err != nil {
+				t.Fatal(err)
+			}
+			_, req, err := lambdahandler.Decode(fx.Event, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			params, _ := req.Params(fx.URL)
+			for tok, want := range map[string]int{"fixture-token": 0, "forger": 1} {
+				event := bytes.ReplaceAll(fx.Event, []byte("SIGNATURE"),
+					[]byte(signature.Sign(tok, fx.URL, params)))
+				path := filepath.Join(t.TempDir(), "event.json")
+				os.WriteFile(path, event, 0o600)
+				args := []string{"verify", "-token", "fixture-token"}
+				if fx.RequestURL != "" {
+					args = append(args, "-url", fx.RequestURL)
+				}
+				code, out, errs := runCmd(context.Background(), nil, append(args, path)...)
+				if code != want {
+					t.Errorf("signed with %s: exit %d, want %d\n%s%s", tok, code, want, out, errs)
+				}
+			}
+		})
 	}
 }
