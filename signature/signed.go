@@ -159,60 +159,52 @@ func (s *scratch) signParams() {
 const maxFastPairs = 1000
 
 // decodeForm unescapes the raw form body into s.text and s.pairs, as
-// url.ParseQuery reads it: pairs split on '&', empty ones skipped, "+" a
-// space, %XX a byte. It returns false for what it does not handle itself:
-// a ';' (which url.ParseQuery refuses), a bad escape, too many pairs.
+// url.ParseQuery reads it: pairs split on '&', empty ones skipped, a key
+// cut from its value at the first '=', "+" a space, %XX a byte. It makes
+// one pass, copying the runs between those bytes whole, and returns false
+// for what it leaves to url.ParseQuery: a ';' (which url.ParseQuery
+// refuses), a bad escape, too many pairs.
 func (s *scratch) decodeForm(form []byte) bool {
 	if bytes.IndexByte(form, ';') >= 0 || bytes.Count(form, []byte{'&'}) >= maxFastPairs {
 		return false
 	}
-	s.text, s.pairs = s.text[:0], s.pairs[:0]
-	for len(form) > 0 {
-		var field []byte
-		field, form, _ = bytes.Cut(form, []byte{'&'})
-		if len(field) == 0 {
-			continue
+	t, ps := s.text[:0], s.pairs[:0]
+	p, field := pair{val: -1}, 0 // the pair being read; where its field starts
+	for i := 0; i <= len(form); i++ {
+		start := i
+		for i < len(form) && !formSyntax[form[i]] {
+			i++
 		}
-		k, v, _ := bytes.Cut(field, []byte{'='})
-		p := pair{key: int32(len(s.text))}
-		var ok bool
-		if s.text, ok = unescape(s.text, k); !ok {
+		t = append(t, form[start:i]...)
+		switch {
+		case i == len(form) || form[i] == '&':
+			if i > field { // an empty field is no pair
+				if p.val < 0 {
+					p.val = int32(len(t))
+				}
+				p.end = int32(len(t))
+				ps = append(ps, p)
+			}
+			p, field = pair{key: int32(len(t)), val: -1}, i+1
+		case form[i] == '=' && p.val < 0:
+			p.val = int32(len(t))
+		case form[i] == '=':
+			t = append(t, '=')
+		case form[i] == '+':
+			t = append(t, ' ')
+		case i+2 >= len(form) || !isHex(form[i+1]) || !isHex(form[i+2]):
 			return false
+		default:
+			t = append(t, unhex(form[i+1])<<4|unhex(form[i+2]))
+			i += 2
 		}
-		p.val = int32(len(s.text))
-		if s.text, ok = unescape(s.text, v); !ok {
-			return false
-		}
-		p.end = int32(len(s.text))
-		s.pairs = append(s.pairs, p)
 	}
+	s.text, s.pairs = t, ps
 	return true
 }
 
-// unescape appends the query-unescaped src to b, as url.QueryUnescape does,
-// copying the runs between escapes whole.
-func unescape(b, src []byte) ([]byte, bool) {
-	for len(src) > 0 {
-		i := 0
-		for i < len(src) && src[i] != '%' && src[i] != '+' {
-			i++
-		}
-		b = append(b, src[:i]...)
-		switch {
-		case i == len(src):
-			return b, true
-		case src[i] == '+':
-			b = append(b, ' ')
-			src = src[i+1:]
-		case i+2 >= len(src) || !isHex(src[i+1]) || !isHex(src[i+2]):
-			return b, false
-		default:
-			b = append(b, unhex(src[i+1])<<4|unhex(src[i+2]))
-			src = src[i+3:]
-		}
-	}
-	return b, true
-}
+// formSyntax marks the bytes decodeForm acts on.
+var formSyntax = [256]bool{'&': true, '=': true, '+': true, '%': true}
 
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
