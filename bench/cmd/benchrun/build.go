@@ -13,6 +13,7 @@ import (
 // binaries are the programs a run measures.
 type binaries struct {
 	serve, unguarded, twiliogo string // servers
+	profserve                  string // serve's handler, for the cost of its log line
 	benchTest                  string // the Go benchmarks, go test -c
 	bootstrap, rie             string // the Lambda bootstrap and the emulator
 	nodeDir                    string // bench/node, after npm ci
@@ -48,6 +49,7 @@ func build(ctx context.Context, o options) (binaries, error) {
 	benchDir := filepath.Join(o.repo, "bench")
 	b.unguarded = filepath.Join(o.work, "unguarded")
 	b.twiliogo = filepath.Join(o.work, "twiliogo")
+	b.profserve = filepath.Join(o.work, "profserve")
 	b.benchTest = filepath.Join(o.work, "bench.test")
 	b.bootstrap = filepath.Join(o.work, "lambda", "bootstrap")
 	b.rie = filepath.Join(o.work, "aws-lambda-rie")
@@ -60,6 +62,7 @@ func build(ctx context.Context, o options) (binaries, error) {
 	}{
 		{benchDir, nil, []string{"build", "-o", b.unguarded, "./cmd/unguarded"}},
 		{benchDir, nil, []string{"build", "-o", b.twiliogo, "./cmd/twiliogo"}},
+		{benchDir, nil, []string{"build", "-o", b.profserve, "./cmd/profserve"}},
 		{benchDir, nil, []string{"test", "-c", "-o", b.benchTest, "."}},
 		{o.repo, []string{"CGO_ENABLED=0"}, []string{"build", "-tags", "lambda.norpc",
 			"-trimpath", "-o", b.bootstrap, "./cmd/twilioguard"}},

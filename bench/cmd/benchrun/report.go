@@ -112,7 +112,9 @@ func (r report) serverMarkdown(b *strings.Builder) {
 		"server answers the same TwiML without reading the request; the twilio-go " +
 		"server validates with `ValidateBody` and answers through the same app; " +
 		"express parses the form with `express.urlencoded` and validates with " +
-		"`twilio.webhook()`. wrk runs on the same two cores as the servers.\n")
+		"`twilio.webhook()`. wrk runs on the same two cores as the servers. The " +
+		"last row is not a contender: serve's handler without its log line " +
+		"(`bench/cmd/profserve -nolog`), to show what the line costs.\n")
 }
 
 func (r report) coldMarkdown(b *strings.Builder) {

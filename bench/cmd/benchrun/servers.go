@@ -41,6 +41,10 @@ func serverEnv() []string {
 	return []string{"AUTH_TOKEN=" + bench.Token, "MASTER_NUMBER=+15555550100"}
 }
 
+// noLog is serve's handler without its log line (cmd/profserve -nolog): not
+// a contender, a measure of what the log line costs.
+const noLog = "serve's handler, no log line"
+
 func newServers(o options, b binaries) ([]*server, error) {
 	var out []*server
 	for _, c := range []struct {
@@ -53,6 +57,9 @@ func newServers(o options, b binaries) ([]*server, error) {
 		{"net/http + twilio-go", func(a string) []string { return []string{b.twiliogo, "-addr", a} }, nil},
 		{"express + twilio.webhook()", func(string) []string {
 			return []string{"node", filepath.Join(b.nodeDir, "server.js")}
+		}, nil},
+		{noLog, func(a string) []string {
+			return []string{b.profserve, "-addr", a, "-nolog", "-cpuprofile", "", "-d", "0", "-lua", ""}
 		}, nil},
 	} {
 		addr, err := freeAddr()

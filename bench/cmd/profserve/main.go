@@ -26,12 +26,14 @@ import (
 )
 
 func main() {
-	d := flag.Duration("d", 10*time.Second, "how long to profile, from the start; then exit")
-	out := flag.String("cpuprofile", "serve.prof", "the CPU profile")
-	lua := flag.String("lua", "post.lua", "the wrk script to write")
+	addr := flag.String("addr", "127.0.0.1:0", "address to listen on (port 0: a free one)")
+	d := flag.Duration("d", 10*time.Second, "how long to profile, from the start; then exit (0: run on)")
+	out := flag.String("cpuprofile", "serve.prof", "the CPU profile (\"\": none)")
+	lua := flag.String("lua", "post.lua", "the wrk script to write (\"\": none)")
+	nolog := flag.Bool("nolog", false, "log nothing, to see what the log line costs")
 	flag.Parse()
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -39,8 +41,10 @@ func main() {
 	script := fmt.Sprintf("wrk.method = \"POST\"\nwrk.body = %q\n"+
 		"wrk.headers[\"Content-Type\"] = \"application/x-www-form-urlencoded\"\n"+
 		"wrk.headers[\"X-Twilio-Signature\"] = %q\n", bench.Body(), bench.Signature(u))
-	if err := os.WriteFile(*lua, []byte(script), 0o644); err != nil {
-		log.Fatal(err)
+	if *lua != "" {
+		if err := os.WriteFile(*lua, []byte(script), 0o644); err != nil {
+			log.Fatal(err)
+		}
 	}
 	fmt.Println(u)
 
@@ -56,12 +60,20 @@ func main() {
 		Guard:  &webhook.Guard{Validator: v, App: &responder.Responder{Master: "+15555550100"}},
 		Logger: slog.New(slog.NewTextHandler(devnull, nil)),
 	}
-	f, err := os.Create(*out)
-	if err != nil {
-		log.Fatal(err)
+	if *nolog {
+		h.Logger = nil
 	}
-	pprof.StartCPUProfile(f)
-	time.AfterFunc(*d, func() { pprof.StopCPUProfile(); f.Close(); os.Exit(0) })
+	if *out != "" {
+		f, err := os.Create(*out)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	if *d > 0 {
+		time.AfterFunc(*d, func() { pprof.StopCPUProfile(); os.Exit(0) })
+	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second}
 	log.Fatal(srv.Serve(ln))
