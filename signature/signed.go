@@ -14,7 +14,7 @@ import (
 // pooled, so that a check in steady state allocates nothing.
 type scratch struct {
 	msg    []byte     // the parameters as signed: k1 v1 k2 v2 ...
-	signed []byte     // a URL variant followed by msg
+	url    []byte     // the URL variant being tried
 	params []param    // the parameters of a url.Values
 	vals   []string   // the values of one repeated key, to sort
 	text   []byte     // a raw form, unescaped
@@ -43,7 +43,7 @@ var scratches = sync.Pool{New: func() any { return new(scratch) }}
 func getScratch() *scratch { return scratches.Get().(*scratch) }
 
 func (s *scratch) free() {
-	if max(cap(s.msg), cap(s.signed), cap(s.text), 8*cap(s.order)) > maxPooled {
+	if max(cap(s.msg), cap(s.url), cap(s.text), 8*cap(s.order)) > maxPooled {
 		return
 	}
 	clear(s.params) // drop references to the caller's strings

@@ -240,27 +240,23 @@ func size(c Call) int {
 	return n
 }
 
-// check tries every URL variant with every key. The loop stops at the
-// first match, which reveals only which variant matched, never a MAC.
+// check tries every key on every URL variant, and stops at the first
+// match, which reveals only which key and variant matched, never a MAC.
+// Different MAC inputs or keys cannot both match one signature (short of
+// an HMAC collision), so the keys can be the outer loop, and each key's
+// HMAC state leaves its pool once per check.
 func (v *Validator) check(s *scratch, keys []*key, rawURL string, want []byte) (Match, error) {
 	tried := 0
-	for i := 0; ; i++ {
-		var ok bool
-		if s.signed, ok = appendVariant(s.signed[:0], rawURL, i); !ok {
-			break
-		}
-		tried++
-		n := len(s.signed)
-		s.signed = append(s.signed, s.msg...)
-		for j, k := range keys {
-			if k.verify(s, want) {
-				u := rawURL
-				if i > 0 {
-					u = string(s.signed[:n])
-				}
-				return Match{Token: j, URL: u}, nil
+	for j, k := range keys {
+		variant, n, ok := k.find(s, rawURL, want)
+		if ok {
+			u := rawURL
+			if variant > 0 {
+				u = string(s.url)
 			}
+			return Match{Token: j, URL: u}, nil
 		}
+		tried = n
 	}
 	if tried <= len(v.mismatch) && len(keys) == len(v.keys) && v.mismatch[tried-1] != nil {
 		return Match{}, v.mismatch[tried-1]
@@ -269,14 +265,25 @@ func (v *Validator) check(s *scratch, keys []*key, rawURL string, want []byte) (
 		ErrMismatch, tried, len(keys))
 }
 
-// verify reports whether want is k's MAC of s.signed.
-func (k *key) verify(s *scratch, want []byte) bool {
+// find returns the first URL variant whose MAC with k, followed by s.msg,
+// is want, how many variants it tried, and whether one matched. It leaves
+// the variant in s.url.
+func (k *key) find(s *scratch, rawURL string, want []byte) (variant, tried int, ok bool) {
 	mac := k.macs.Get().(hash.Hash)
 	defer k.macs.Put(mac)
 
-	mac.Reset()
-	mac.Write(s.signed)
-	return hmac.Equal(mac.Sum(s.sum[:0]), want)
+	for i := 0; ; i++ {
+		var more bool
+		if s.url, more = appendVariant(s.url[:0], rawURL, i); !more {
+			return 0, i, false
+		}
+		mac.Reset()
+		mac.Write(s.url)
+		mac.Write(s.msg)
+		if hmac.Equal(mac.Sum(s.sum[:0]), want) {
+			return i, i + 1, true
+		}
+	}
 }
 
 // decode turns the header value into the MAC of size bytes it carries. The
