@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -81,11 +82,17 @@ func deliveryKey(r *Request) string {
 }
 
 func digest(parts ...string) string {
-	h := sha256.New()
+	// Each part as its length, ':' and itself, as fmt's "%d:%s" wrote them:
+	// keys already in a DynamoDB table stay valid.
+	var buf [128]byte
+	b := buf[:0]
 	for _, p := range parts {
-		fmt.Fprintf(h, "%d:%s", len(p), p)
+		b = strconv.AppendInt(b, int64(len(p)), 10)
+		b = append(b, ':')
+		b = append(b, p...)
 	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
 }
 
 // once answers c the first time its delivery key is seen, and a later copy

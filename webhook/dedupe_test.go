@@ -327,3 +327,22 @@ func TestStoreErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestDigestStable pins deliveryKey's digest: keys already saved in a
+// DynamoDB table must keep matching their copies.
+func TestDigestStable(t *testing.T) {
+	tests := []struct {
+		parts []string
+		want  string
+	}{
+		{[]string{"", "abc"}, "c15f96bb44b34913c8e4638ddab5e855"},
+		{[]string{"key=k,algorithm=HMAC_SHA256", "0/KCTR6DLpKmkAf8muzZqo1nDgQ="}, "69a3408f91606b59a60e7152d5dceefd"},
+		{nil, "e3b0c44298fc1c149afbf4c8996fb924"},
+		{[]string{""}, "ba768b331fd86cec803be04e56ab2b3d"},
+	}
+	for _, tt := range tests {
+		if got := digest(tt.parts...); got != tt.want {
+			t.Errorf("digest(%q) = %s, want %s", tt.parts, got, tt.want)
+		}
+	}
+}
