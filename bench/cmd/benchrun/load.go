@@ -114,12 +114,16 @@ func (r loadResult) rssGrowth() float64 {
 
 func loadRun(ctx context.Context, o options, b binaries) (loadResult, error) {
 	res := loadResult{duration: o.load}
-	srv := &server{name: "twilioguard serve"}
 	servers, err := newServers(o, b)
 	if err != nil {
 		return res, err
 	}
-	srv = servers[0]
+	var srv *server
+	for _, s := range servers {
+		if s.name == withDedupe { // serve as shipped
+			srv = s
+		}
+	}
 	if err := srv.start(ctx); err != nil {
 		return res, err
 	}

@@ -107,14 +107,17 @@ func (r report) serverMarkdown(b *strings.Builder) {
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", s.name, fmtStats(s.rps, num),
 			fmtStats(s.p50, us), fmtStats(s.p99, us), fmtStats(s.errs, num), fmtStats(s.rss, kib))
 	}
-	b.WriteString("\n`twilioguard serve` runs as shipped: it logs one line per call " +
+	b.WriteString("\n`twilioguard serve` runs as shipped, but for its duplicate check, " +
+		"off (`DEDUPE_WINDOW=0`) as the peers have none: it logs one line per call " +
 		"(to /dev/null here) and answers through the reference app. The unguarded " +
 		"server answers the same TwiML without reading the request; the twilio-go " +
 		"server validates with `ValidateBody` and answers through the same app; " +
 		"express parses the form with `express.urlencoded` and validates with " +
 		"`twilio.webhook()`. wrk runs on the same two cores as the servers. The " +
-		"last row is not a contender: serve's handler without its log line " +
-		"(`bench/cmd/profserve -nolog`), to show what the line costs.\n")
+		"last two rows are not contenders: serve with its duplicate check on, its " +
+		"default, where the fixed call is a copy after the first and gets the saved " +
+		"reply; and serve's handler without its log line (`bench/cmd/profserve " +
+		"-nolog`), to show what the line costs.\n")
 }
 
 func (r report) coldMarkdown(b *strings.Builder) {

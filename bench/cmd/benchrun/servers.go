@@ -41,9 +41,14 @@ func serverEnv() []string {
 	return []string{"AUTH_TOKEN=" + bench.Token, "MASTER_NUMBER=+15555550100"}
 }
 
-// noLog is serve's handler without its log line (cmd/profserve -nolog): not
-// a contender, a measure of what the log line costs.
-const noLog = "serve's handler, no log line"
+// The contenders that are not: serve with its duplicate check on (its
+// default), where the benchmark's fixed call is a copy after the first and
+// gets the saved reply; and serve's handler without its log line
+// (cmd/profserve -nolog), a measure of what the line costs.
+const (
+	withDedupe = "serve, duplicate check on"
+	noLog      = "serve's handler, no log line"
+)
 
 func newServers(o options, b binaries) ([]*server, error) {
 	var out []*server
@@ -52,12 +57,14 @@ func newServers(o options, b binaries) ([]*server, error) {
 		argv func(addr string) []string
 		env  []string
 	}{
-		{"twilioguard serve", func(a string) []string { return []string{b.serve, "serve", "-addr", a} }, nil},
+		{"twilioguard serve", func(a string) []string { return []string{b.serve, "serve", "-addr", a} },
+			[]string{"DEDUPE_WINDOW=0"}},
 		{"unguarded net/http", func(a string) []string { return []string{b.unguarded, "-addr", a} }, nil},
 		{"net/http + twilio-go", func(a string) []string { return []string{b.twiliogo, "-addr", a} }, nil},
 		{"express + twilio.webhook()", func(string) []string {
 			return []string{"node", filepath.Join(b.nodeDir, "server.js")}
 		}, nil},
+		{withDedupe, func(a string) []string { return []string{b.serve, "serve", "-addr", a} }, nil},
 		{noLog, func(a string) []string {
 			return []string{b.profserve, "-addr", a, "-nolog", "-cpuprofile", "", "-d", "0", "-lua", ""}
 		}, nil},
@@ -69,7 +76,7 @@ func newServers(o options, b binaries) ([]*server, error) {
 		argv := c.argv(addr)
 		cmd := exec.Command(argv[0], argv[1:]...)
 		_, port, _ := net.SplitHostPort(addr)
-		cmd.Env = append(append(os.Environ(), serverEnv()...), "PORT="+port)
+		cmd.Env = append(append(append(os.Environ(), serverEnv()...), c.env...), "PORT="+port)
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		s := &server{name: c.name, cmd: cmd, addr: addr}
 		s.lua = filepath.Join(o.work, fmt.Sprintf("post-%s.lua", port))
