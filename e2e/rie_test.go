@@ -15,8 +15,8 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
+	"github.com/twilioguard/twilioguard/internal/testkit"
 	"io"
 	"net"
 	"net/http"
@@ -150,7 +150,7 @@ func goBuild(ctx context.Context, dir string, env []string, args ...string) erro
 type emulator struct {
 	invokeURL string
 	cmd       *exec.Cmd
-	out       *syncBuffer
+	out       *testkit.SyncBuffer
 	exited    chan struct{}
 	client    *http.Client
 }
@@ -167,7 +167,7 @@ func start(t *testing.T, env ...string) *emulator {
 	}
 	e := &emulator{
 		invokeURL: "http://" + invokeAddr + invokePath,
-		out:       &syncBuffer{},
+		out:       &testkit.SyncBuffer{},
 		exited:    make(chan struct{}),
 		client:    &http.Client{Timeout: 20 * time.Second},
 	}
@@ -467,37 +467,5 @@ func marshal(t *testing.T, v any) []byte {
 // body and media joined by " + ".
 func messages(t *testing.T, twiml string) string {
 	t.Helper()
-	var doc struct {
-		XMLName  xml.Name `xml:"Response"`
-		Messages []struct {
-			Body  string   `xml:"Body"`
-			Media []string `xml:"Media"`
-		} `xml:"Message"`
-	}
-	if err := xml.Unmarshal([]byte(twiml), &doc); err != nil {
-		t.Fatalf("reply is not TwiML: %v\n%s", err, twiml)
-	}
-	var out []string
-	for _, m := range doc.Messages {
-		out = append(out, strings.Join(append([]string{m.Body}, m.Media...), " + "))
-	}
-	return strings.Join(out, "|")
-}
-
-// syncBuffer collects the emulator's output while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	return strings.Join(testkit.Messages(t, []byte(twiml)), "|")
 }

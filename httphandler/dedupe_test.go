@@ -3,6 +3,7 @@ package httphandler
 import (
 	"bytes"
 	"context"
+	"github.com/twilioguard/twilioguard/internal/testkit"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -64,7 +65,7 @@ func TestRetriedDelivery(t *testing.T) {
 	again := send()
 
 	if pending.Code != http.StatusServiceUnavailable || pending.Header().Get("Retry-After") == "" ||
-		len(messages(t, pending.Body.Bytes())) != 0 {
+		len(testkit.Messages(t, pending.Body.Bytes())) != 0 {
 		t.Errorf("copy while running: got %d Retry-After %q %s, want 503 with Retry-After and no message",
 			pending.Code, pending.Header().Get("Retry-After"), pending.Body)
 	}

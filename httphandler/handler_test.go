@@ -4,7 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/tls"
-	"encoding/xml"
+	"github.com/twilioguard/twilioguard/internal/testkit"
 	"io"
 	"log/slog"
 	"net/http"
@@ -39,26 +39,6 @@ func newHandler(t *testing.T, logs io.Writer, tokens ...string) *Handler {
 		h.Logger = slog.New(slog.NewJSONHandler(logs, nil))
 	}
 	return h
-}
-
-// messages parses a TwiML reply into its message bodies and media.
-func messages(t *testing.T, body []byte) []string {
-	t.Helper()
-	var doc struct {
-		XMLName  xml.Name `xml:"Response"`
-		Messages []struct {
-			Body  string   `xml:"Body"`
-			Media []string `xml:"Media"`
-		} `xml:"Message"`
-	}
-	if err := xml.Unmarshal(body, &doc); err != nil {
-		t.Fatalf("reply is not TwiML: %v\n%s", err, body)
-	}
-	var out []string
-	for _, m := range doc.Messages {
-		out = append(out, strings.Join(append([]string{m.Body}, m.Media...), " + "))
-	}
-	return out
 }
 
 // TestFourOutcomes runs the responder behind a real HTTP server and checks
@@ -104,7 +84,7 @@ func TestFourOutcomes(t *testing.T) {
 			if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/xml") {
 				t.Errorf("Content-Type %q, want text/xml", ct)
 			}
-			if got := strings.Join(messages(t, body), "|"); got != tt.messages {
+			if got := strings.Join(testkit.Messages(t, body), "|"); got != tt.messages {
 				t.Errorf("messages %q, want %q", got, tt.messages)
 			}
 		})
@@ -147,7 +127,7 @@ func TestRefusals(t *testing.T) {
 			if w.Code != tt.status {
 				t.Errorf("status %d, want %d", w.Code, tt.status)
 			}
-			if tt.status != 200 && len(messages(t, w.Body.Bytes())) != 0 {
+			if tt.status != 200 && len(testkit.Messages(t, w.Body.Bytes())) != 0 {
 				t.Errorf("refused call got a message: %s", w.Body)
 			}
 		})
@@ -161,7 +141,7 @@ func TestGETWebhook(t *testing.T) {
 	r.Header.Set("X-Twilio-Signature", signature.Sign(token, u, nil))
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)
-	if got := messages(t, w.Body.Bytes()); w.Code != 200 || len(got) != 1 || got[0] != responder.StrangerReply {
+	if got := testkit.Messages(t, w.Body.Bytes()); w.Code != 200 || len(got) != 1 || got[0] != responder.StrangerReply {
 		t.Errorf("got %d %q, want 200 with the stranger reply", w.Code, got)
 	}
 }

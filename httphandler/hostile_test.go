@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
+	"github.com/twilioguard/twilioguard/internal/testkit"
 	"io"
 	"log"
 	"log/slog"
@@ -265,7 +266,7 @@ func TestHostileHTTP(t *testing.T) {
 			if resp.StatusCode == 405 && resp.Header.Get("Allow") != "GET, POST" {
 				t.Errorf("405 without Allow: GET, POST")
 			}
-			got := messages(t, body)
+			got := testkit.Messages(t, body)
 			switch {
 			case resp.StatusCode != 200 && len(got) > 0:
 				t.Errorf("refused call answered with messages %q", got)

@@ -5,8 +5,8 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/xml"
 	"errors"
+	"github.com/twilioguard/twilioguard/internal/testkit"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -232,7 +232,7 @@ func proxyReply(t *testing.T, out []byte, err error) reply {
 	if resp.IsBase64Encoded {
 		t.Errorf("got a base64 reply, want the TwiML as text")
 	}
-	return reply{resp.StatusCode, messages(t, []byte(resp.Body)), nil}
+	return reply{resp.StatusCode, testkit.Messages(t, []byte(resp.Body)), nil}
 }
 
 func templateReply(t *testing.T, out []byte, err error) reply {
@@ -255,28 +255,7 @@ func templateReply(t *testing.T, out []byte, err error) reply {
 	if err := json.Unmarshal(out, &doc); err != nil {
 		t.Fatalf("reply is not a JSON string: %v\n%s", err, out)
 	}
-	return reply{http.StatusOK, messages(t, []byte(doc)), nil}
-}
-
-// messages parses a TwiML reply into its messages, each its body and media
-// joined by " + ".
-func messages(t *testing.T, body []byte) []string {
-	t.Helper()
-	var doc struct {
-		XMLName  xml.Name `xml:"Response"`
-		Messages []struct {
-			Body  string   `xml:"Body"`
-			Media []string `xml:"Media"`
-		} `xml:"Message"`
-	}
-	if err := xml.Unmarshal(body, &doc); err != nil {
-		t.Fatalf("reply is not TwiML: %v\n%s", err, body)
-	}
-	var out []string
-	for _, m := range doc.Messages {
-		out = append(out, strings.Join(append([]string{m.Body}, m.Media...), " + "))
-	}
-	return out
+	return reply{http.StatusOK, testkit.Messages(t, []byte(doc)), nil}
 }
 
 // TestEventKinds sends each kind of caller through each event kind.

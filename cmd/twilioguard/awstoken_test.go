@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/twilioguard/twilioguard/internal/testkit"
 	"regexp"
 	"strings"
 	"testing"
@@ -117,13 +118,13 @@ type sendCase struct {
 func serveWith(t *testing.T, vars map[string]string, try func(url string)) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var stderr syncBuffer
+	var stderr testkit.SyncBuffer
 	done := make(chan int)
 	go func() {
 		done <- run(ctx, env{
 			args:   []string{"twilioguard", "serve", "-addr", "127.0.0.1:0"},
 			stdin:  strings.NewReader(""),
-			stdout: &syncBuffer{},
+			stdout: &testkit.SyncBuffer{},
 			stderr: &stderr,
 			getenv: environ(vars),
 		})

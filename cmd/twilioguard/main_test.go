@@ -3,33 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/twilioguard/twilioguard/internal/testkit"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/twilioguard/twilioguard/responder"
 )
-
-// syncBuffer is a bytes.Buffer safe for a server goroutine to write while
-// the test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func environ(vars map[string]string) func(string) string {
 	return func(k string) string { return vars[k] }
@@ -37,7 +18,7 @@ func environ(vars map[string]string) func(string) string {
 
 // runCmd runs the program with args and returns its exit code and output.
 func runCmd(ctx context.Context, vars map[string]string, args ...string) (int, string, string) {
-	var stdout, stderr syncBuffer
+	var stdout, stderr testkit.SyncBuffer
 	code := run(ctx, env{append([]string{"twilioguard"}, args...), strings.NewReader(""), &stdout, &stderr, environ(vars)})
 	return code, stdout.String(), stderr.String()
 }
@@ -85,7 +66,7 @@ func TestUsageErrors(t *testing.T) {
 // banner tells a newcomer to, covering the four outcomes.
 func TestServeDevAndSend(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	var stderr syncBuffer
+	var stderr testkit.SyncBuffer
 	done := make(chan int)
 	go func() {
 		done <- run(ctx, env{[]string{"twilioguard", "serve", "-dev", "-addr", "127.0.0.1:0"},

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"errors"
+	"github.com/twilioguard/twilioguard/internal/testkit"
 	"io"
 	"log/slog"
 	"net"
@@ -19,13 +20,13 @@ import (
 
 // slowServer runs serve's server on 127.0.0.1 with its timeouts cut to a
 // fraction of a second, after checking the values serve really uses.
-func slowServer(t *testing.T) (addr string, logs *syncBuffer) {
+func slowServer(t *testing.T) (addr string, logs *testkit.SyncBuffer) {
 	t.Helper()
 	v, err := signature.NewValidator("tok-slow-8d1e")
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs = &syncBuffer{}
+	logs = &testkit.SyncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	h := &httphandler.Handler{Guard: &webhook.Guard{Validator: v, App: &responder.Responder{}}, Logger: log}
 	srv := newServer(h, log)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/twilioguard/twilioguard/internal/testkit"
 	"os"
 	"path/filepath"
 	"strings"
@@ -163,7 +164,7 @@ func TestVerifyStdinAndTokenNote(t *testing.T) {
 	if rotation == nil {
 		t.Fatal("case 23 missing")
 	}
-	var stdout, stderr syncBuffer
+	var stdout, stderr testkit.SyncBuffer
 	code := run(context.Background(), env{
 		args:  []string{"twilioguard", "verify", "-token", rotation.AuthToken, "-token", rotation.AlternateTokens[0], "-"},
 		stdin: strings.NewReader(string(rotation.Input())), stdout: &stdout, stderr: &stderr,
