@@ -174,11 +174,12 @@ func (g *Guard) Verify(ctx context.Context, r *Request) (*Call, error) {
 	}
 	call := signature.Call{URL: u, Body: r.Body, HashedBody: true,
 		Signature: r.Signature, Settings: r.SignatureSettings}
+	_, hashed := signature.BodyHashParam(u)
+	if !hashed && r.rawForm() {
+		return g.verifyForm(ctx, r, call)
+	}
 	c := &Call{Body: r.Body}
-	if _, ok := signature.BodyHashParam(u); !ok || r.Method == http.MethodGet {
-		if r.rawForm() {
-			return g.verifyForm(ctx, r, call)
-		}
+	if !hashed || r.Method == http.MethodGet {
 		params, err := r.Params(u)
 		if err != nil {
 			return nil, err
