@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures twilioguard against its peers (issue 8) and writes the
 # benchmarks section of ../BENCHMARKS.md. Everything runs on 127.0.0.1 and
-# stops by itself: about 10 minutes with the defaults. Flags are passed to
+# stops by itself: about 12 minutes with the defaults. Flags are passed to
 # cmd/benchrun, e.g. bench/run.sh -rounds 3 -wrk 5s.
 set -euo pipefail
 cd "$(dirname "$0")"

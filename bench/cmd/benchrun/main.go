@@ -23,7 +23,8 @@ type options struct {
 	repo      string        // the repository root
 	work      string        // where the binaries are built
 	out       string        // the report
-	rounds    int           // rounds of every measurement
+	rounds    int           // rounds of the server measurements
+	micro     int           // rounds of the Go benchmarks
 	benchtime string        // -test.benchtime of each Go benchmark
 	wrkTime   time.Duration // each wrk run
 	cold      int           // cold starts of each bootstrap
@@ -37,7 +38,8 @@ func main() {
 	var o options
 	flag.StringVar(&o.repo, "repo", "..", "the repository root (run from bench/)")
 	flag.StringVar(&o.out, "out", "", "the report (default: BENCHMARKS.md in the repository root)")
-	flag.IntVar(&o.rounds, "rounds", 5, "rounds of every measurement")
+	flag.IntVar(&o.rounds, "rounds", 5, "rounds of the server measurements")
+	flag.IntVar(&o.micro, "microrounds", 9, "rounds of the Go benchmarks (about 15 s each)")
 	flag.StringVar(&o.benchtime, "benchtime", "1s", "-test.benchtime of each Go benchmark")
 	flag.DurationVar(&o.wrkTime, "wrk", 10*time.Second, "duration of each wrk run")
 	flag.IntVar(&o.cold, "cold", 7, "cold starts of each Lambda bootstrap")
@@ -87,7 +89,7 @@ func runBenchmarks(ctx context.Context, o options, m machine) error {
 	r.options = o
 	part := func(name string) bool { return o.only == "" || o.only == name }
 	if part("micro") {
-		log.Printf("Go benchmarks: %d rounds", o.rounds)
+		log.Printf("Go benchmarks: %d rounds", o.micro)
 		if r.micro, err = microBenchmarks(ctx, o, bins); err != nil {
 			return err
 		}

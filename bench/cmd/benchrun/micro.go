@@ -27,8 +27,8 @@ type micro struct {
 func microBenchmarks(ctx context.Context, o options, b binaries) (micro, error) {
 	m := micro{ns: map[string]samples{}, allocs: map[string]samples{}}
 	args := []string{"-test.run", "^$", "-test.bench", ".", "-test.benchtime", o.benchtime}
-	m.command = "bench.test " + strings.Join(args, " ")
-	for round := range o.rounds {
+	m.command = "bench.test -test.run '^$' " + strings.Join(args[2:], " ")
+	for round := range o.micro {
 		cmd := exec.CommandContext(ctx, b.benchTest, args...)
 		cmd.Dir = filepath.Join(o.repo, "bench")
 		out, err := cmd.CombinedOutput()

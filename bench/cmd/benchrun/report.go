@@ -44,9 +44,11 @@ func kib(v float64) string { return fmt.Sprintf("%.1f MiB", v/1024) }
 func (r report) markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Benchmarks (issue 8)\n\n")
-	fmt.Fprintf(&b, "Written by `bench/run.sh` on %s. Every figure is the median of %d "+
-		"interleaved rounds, with the minimum and maximum in brackets; every ratio pairs "+
-		"figures of the same round.\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"), r.options.rounds)
+	fmt.Fprintf(&b, "Written by `bench/run.sh` on %s. Every figure is the median of "+
+		"interleaved rounds (%d of the Go benchmarks, %d of the servers, %d cold starts), "+
+		"with the minimum and maximum in brackets; every ratio pairs figures of the same "+
+		"round.\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"),
+		r.options.micro, r.options.rounds, r.options.cold)
 	r.machine.markdown(&b)
 	b.WriteString("\n### Targets\n\n| target | measured | verdict | why |\n|---|---|---|---|\n")
 	for _, t := range r.targets() {
@@ -61,7 +63,7 @@ func (r report) markdown() string {
 	for _, s := range steps {
 		b.WriteString(paths.Replace(s) + "\n")
 	}
-	fmt.Fprintf(&b, "(cd bench && $WORK/%s)   # %d rounds\n", r.micro.command, r.options.rounds)
+	fmt.Fprintf(&b, "(cd bench && $WORK/%s)   # %d rounds\n", r.micro.command, r.options.micro)
 	fmt.Fprintf(&b, "wrk %s   # per server, %d rounds after a 2 s warm-up\n",
 		strings.Join(wrkArgs("post.lua", "http://127.0.0.1:PORT/sms", r.options.wrkTime), " "),
 		r.options.rounds)
