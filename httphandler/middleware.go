@@ -27,11 +27,6 @@ import (
 // verified call.
 type Middleware struct {
 	// Guard validates; its App and Store are not used.
-	//
-	// TODO(dedupe): a retried or replayed call reaches the handler behind
-	// again. The Guard's Store replays a reply the Guard wrote; the
-	// Middleware would have to record the handler's response to do the
-	// same. Until then, such handlers check MessageSid themselves.
 	Guard *webhook.Guard
 	// Logger gets one line per refused call; nil logs nothing.
 	Logger *slog.Logger
@@ -60,6 +55,10 @@ func CallFrom(ctx context.Context) (*webhook.Call, bool) {
 
 // Wrap returns next behind m.
 func (m *Middleware) Wrap(next http.Handler) http.Handler {
+	// TODO(dedupe): a retried or replayed call reaches the handler behind
+	// again. The Guard's Store replays a reply the Guard wrote; the
+	// Middleware would have to record the handler's response to do the
+	// same. Until then, such handlers check MessageSid themselves.
 	h := &Handler{MaxBody: m.MaxBody, IgnoreForwarded: m.IgnoreForwarded}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req, err := h.Request(r)

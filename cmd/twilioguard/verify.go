@@ -102,6 +102,7 @@ type capturedCall struct {
 	kind string
 	req  *webhook.Request
 	more []string
+	note string // said before the verdict
 }
 
 // parseCall reads a Lambda event (JSON) or a raw HTTP request.
@@ -111,15 +112,27 @@ func parseCall(input []byte) (capturedCall, error) {
 		if err != nil {
 			return capturedCall{}, err
 		}
-		return capturedCall{kind + " event", req, lambdahandler.Alternatives(t)}, nil
+		return capturedCall{kind + " event", req, lambdahandler.Alternatives(t), ""}, nil
 	}
-	r, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(input)))
+	br := bufio.NewReader(bytes.NewReader(input))
+	r, err := http.ReadRequest(br)
 	if err != nil {
 		return capturedCall{}, fmt.Errorf("neither a Lambda event nor an HTTP request: %v", err)
 	}
 	req, err := (&httphandler.Handler{MaxBody: maxVerifyInput}).Request(r)
 	if err != nil {
 		return capturedCall{}, err
+	}
+	var note string
+	if r.Header.Get("Content-Length") == "" && len(r.TransferEncoding) == 0 {
+		// Written by hand, most likely: on the wire such a request has no
+		// body, but what follows the headers is what the user meant.
+		rest, _ := io.ReadAll(br)
+		rest = bytes.TrimSuffix(bytes.TrimSuffix(rest, []byte("\n")), []byte("\r"))
+		if len(rest) > 0 {
+			req.Body = rest
+			note = "note: no Content-Length header: the rest of the file is taken as the body"
+		}
 	}
 	// Twilio calls over TLS unless told otherwise; a captured request has
 	// lost its connection, so https is the better default.
@@ -134,10 +147,13 @@ func parseCall(input []byte) (capturedCall, error) {
 			more = append(more, scheme+"://"+host+r.RequestURI)
 		}
 	}
-	return capturedCall{"raw HTTP request", req, more}, nil
+	return capturedCall{"raw HTTP request", req, more, note}, nil
 }
 
 func report(e env, v *signature.Validator, c capturedCall, explainFailure bool) int {
+	if c.note != "" {
+		fmt.Fprintln(e.stderr, c.note)
+	}
 	g := &webhook.Guard{Validator: v, App: nopApp{}}
 	res := g.Serve(context.Background(), c.req)
 	if res.Err == nil {

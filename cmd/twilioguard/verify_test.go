@@ -255,3 +255,21 @@ func TestVerifyEveryEventKind(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyHandWrittenRequest: a request written by hand often has no
+// Content-Length; what follows the headers is still its body.
+func TestVerifyHandWrittenRequest(t *testing.T) {
+	const tok, u = "tok", "https://example.com/sms"
+	for _, eol := range []string{"\n", "\r\n"} {
+		raw := "POST /sms HTTP/1.1" + eol + "Host: example.com" + eol +
+			"Content-Type: application/x-www-form-urlencoded" + eol +
+			"X-Twilio-Signature: " + sign(t, tok, u) + eol + eol +
+			"Body=hi&From=%2B15555550100\n"
+		file := filepath.Join(t.TempDir(), "raw")
+		os.WriteFile(file, []byte(raw), 0o600)
+		code, out, errs := runCmd(context.Background(), nil, "verify", "-token", tok, file)
+		if code != 0 || !strings.Contains(errs, "no Content-Length") {
+			t.Errorf("line ends %q: exit %d, want 0 with a note\n%s%s", eol, code, out, errs)
+		}
+	}
+}
