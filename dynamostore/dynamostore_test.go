@@ -61,26 +61,7 @@ func newTable(t *testing.T) *Store {
 	c := client(t)
 	ctx := context.Background()
 	name := fmt.Sprintf("deliveries-%d", tables.Add(1))
-	_, err := c.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName: aws.String(name),
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS},
-		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash},
-		},
-		BillingMode: types.BillingModePayPerRequest,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = c.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
-		TableName: aws.String(name),
-		TimeToLiveSpecification: &types.TimeToLiveSpecification{
-			AttributeName: aws.String("expires"), Enabled: aws.Bool(true),
-		},
-	})
-	if err != nil {
+	if err := CreateTable(ctx, c, name); err != nil {
 		t.Fatal(err)
 	}
 	s, err := New(c, name)

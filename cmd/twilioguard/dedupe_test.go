@@ -8,10 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/twilioguard/twilioguard/dynamostore"
 	"github.com/twilioguard/twilioguard/internal/motoserver"
 	"github.com/twilioguard/twilioguard/responder"
@@ -149,17 +147,7 @@ func createTable(t *testing.T, name string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = dynamodb.NewFromConfig(cfg).CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName: aws.String(name),
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS},
-		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash},
-		},
-		BillingMode: types.BillingModePayPerRequest,
-	})
-	if err != nil {
+	if err := dynamostore.CreateTable(ctx, dynamodb.NewFromConfig(cfg), name); err != nil {
 		t.Fatal(err)
 	}
 	return name
