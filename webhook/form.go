@@ -47,5 +47,6 @@ func (g *Guard) verifyForm(ctx context.Context, r *Request, call signature.Call)
 		}
 	}
 	return &Call{URL: m.URL, Params: params, Body: r.Body, Token: m.Token,
-		SharedKey: m.SharedKey}, nil
+		IdempotencyToken: r.IdempotencyToken,
+		SharedKey:        m.SharedKey}, nil
 }

@@ -15,6 +15,9 @@ func (r Result) LogValue() slog.Value {
 			slog.Int("token", c.Token+1), // 1: the first token configured
 			slog.String("message_sid", c.Params.Get("MessageSid")),
 			slog.String("from", MaskPhone(c.Params.Get("From"))))
+		if c.IdempotencyToken != "" {
+			attrs = append(attrs, slog.String("idempotency_token", c.IdempotencyToken))
+		}
 	}
 	if r.Duplicate {
 		attrs = append(attrs, slog.Bool("duplicate", true))

@@ -55,8 +55,9 @@ type Request struct {
 	// header, present when a SharedKey signed the call.
 	SignatureSettings string
 	// IdempotencyToken is the I-Twilio-Idempotency-Token header, the same
-	// in every retry of one call; "" when absent. It is not signed, so the
-	// duplicate check does not rely on it (see deliveryKey).
+	// in every retry of one call; "" when absent. It is logged and handed
+	// to the App, but not signed, so the duplicate check does not rely on
+	// it (see deliveryKey).
 	IdempotencyToken string
 }
 
@@ -72,6 +73,9 @@ type Call struct {
 	Token int
 	// SharedKey is the id of the SharedKey that verified it, if one did.
 	SharedKey string
+	// IdempotencyToken is the request's I-Twilio-Idempotency-Token, which
+	// names the delivery in Twilio's request inspector. It is not signed.
+	IdempotencyToken string
 }
 
 // An App answers verified calls.
@@ -178,7 +182,7 @@ func (g *Guard) Verify(ctx context.Context, r *Request) (*Call, error) {
 	if !hashed && r.rawForm() {
 		return g.verifyForm(ctx, r, call)
 	}
-	c := &Call{Body: r.Body}
+	c := &Call{Body: r.Body, IdempotencyToken: r.IdempotencyToken}
 	if !hashed || r.Method == http.MethodGet {
 		params, err := r.Params(u)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/twilioguard/twilioguard/signature"
@@ -152,6 +153,24 @@ func TestMaskPhone(t *testing.T) {
 	} {
 		if got := MaskPhone(in); got != want {
 			t.Errorf("MaskPhone(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestIdempotencyTokenReachesCallAndLog(t *testing.T) {
+	const u = "https://example.com/sms"
+	form := url.Values{"Body": {"hi"}}
+	for _, r := range []*Request{
+		{Method: "POST", URL: u, Form: form, Signature: signature.Sign("tok", u, form)},
+		{Method: "POST", URL: u, ContentType: "application/x-www-form-urlencoded",
+			Body: []byte(form.Encode()), Signature: signature.Sign("tok", u, form)},
+	} {
+		r.IdempotencyToken = "idem-42"
+		g := &Guard{Validator: mustValidator(t, "tok"), App: &echo{}}
+		res := g.Serve(context.Background(), r)
+		if res.Call == nil || res.Call.IdempotencyToken != "idem-42" ||
+			!strings.Contains(res.LogValue().String(), "idem-42") {
+			t.Errorf("got %+v; want the idempotency token in the call and its log value", res.Call)
 		}
 	}
 }
