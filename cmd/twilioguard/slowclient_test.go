@@ -54,12 +54,14 @@ func slowServer(t *testing.T) (addr string, logs *testkit.SyncBuffer) {
 // answered, if anything.
 func trickle(t *testing.T, addr, head, drip string) (time.Duration, string) {
 	t.Helper()
+	// The server's clock starts when it accepts, which can come before
+	// Dial returns here: start ours first, so that lived is never short.
+	start := time.Now()
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	start := time.Now()
 	conn.SetDeadline(start.Add(5 * time.Second))
 	if _, err := io.WriteString(conn, head); err != nil {
 		t.Fatal(err)
