@@ -10,6 +10,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"log/slog"
 	"net"
@@ -31,6 +32,7 @@ func main() {
 	out := flag.String("cpuprofile", "serve.prof", "the CPU profile (\"\": none)")
 	lua := flag.String("lua", "post.lua", "the wrk script to write (\"\": none)")
 	nolog := flag.Bool("nolog", false, "log nothing, to see what the log line costs")
+	discard := flag.Bool("discard", false, "format the log line but write it nowhere")
 	flag.Parse()
 
 	ln, err := net.Listen("tcp", *addr)
@@ -62,6 +64,9 @@ func main() {
 	}
 	if *nolog {
 		h.Logger = nil
+	}
+	if *discard {
+		h.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if *out != "" {
 		f, err := os.Create(*out)
