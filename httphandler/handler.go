@@ -64,7 +64,7 @@ func (h *Handler) serve(r *http.Request) webhook.Result {
 // and which copy gets checked must not be up to a proxy or the caller.
 func (h *Handler) Request(r *http.Request) (*webhook.Request, error) {
 	for _, name := range signatureHeaders {
-		if n := len(r.Header.Values(name)); n > 1 {
+		if n := len(r.Header[name]); n > 1 {
 			return nil, fmt.Errorf("%w: %d %s headers", webhook.ErrBadRequest, n, name)
 		}
 	}
@@ -82,11 +82,11 @@ func (h *Handler) Request(r *http.Request) (*webhook.Request, error) {
 	return &webhook.Request{
 		Method:            r.Method,
 		URL:               h.URL(r),
-		ContentType:       r.Header.Get("Content-Type"),
+		ContentType:       header(r, hdrContentType),
 		Body:              body,
-		Signature:         r.Header.Get("X-Twilio-Signature"),
-		SignatureSettings: r.Header.Get("X-Twilio-Webhooks-Signature-Settings"),
-		IdempotencyToken:  r.Header.Get("I-Twilio-Idempotency-Token"),
+		Signature:         header(r, hdrSignature),
+		SignatureSettings: header(r, hdrSettings),
+		IdempotencyToken:  header(r, hdrIdempotency),
 	}, nil
 }
 
@@ -113,7 +113,26 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 	}
 }
 
-var signatureHeaders = []string{"X-Twilio-Signature", "X-Twilio-Webhooks-Signature-Settings"}
+// The headers read, in canonical form (a test holds them so): header looks
+// them up without canonicalizing each name on every call, as Header.Get
+// does.
+const (
+	hdrContentType = "Content-Type"
+	hdrSignature   = "X-Twilio-Signature"
+	hdrSettings    = "X-Twilio-Webhooks-Signature-Settings"
+	hdrIdempotency = "I-Twilio-Idempotency-Token"
+	hdrProto       = "X-Forwarded-Proto"
+)
+
+var signatureHeaders = []string{hdrSignature, hdrSettings}
+
+// header is r.Header.Get(name) for a name in canonical form.
+func header(r *http.Request, name string) string {
+	if v := r.Header[name]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
 
 // URL rebuilds the URL the caller used: the scheme, the Host header and the
 // request-target exactly as received.
@@ -125,7 +144,7 @@ func (h *Handler) URL(r *http.Request) string {
 	case r.RequestURI == "" && r.URL.Scheme != "":
 		scheme = r.URL.Scheme // a client-side request handed over directly, as in tests
 	}
-	if p := r.Header.Get("X-Forwarded-Proto"); p != "" && !h.IgnoreForwarded {
+	if p := header(r, hdrProto); p != "" && !h.IgnoreForwarded {
 		p, _, _ = strings.Cut(p, ",")
 		scheme = strings.TrimSpace(p)
 	}

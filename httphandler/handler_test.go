@@ -240,3 +240,11 @@ func TestSharedKeyCall(t *testing.T) {
 		}
 	}
 }
+
+func TestHeaderNamesCanonical(t *testing.T) {
+	for _, name := range []string{hdrContentType, hdrSignature, hdrSettings, hdrIdempotency, hdrProto} {
+		if c := http.CanonicalHeaderKey(name); c != name {
+			t.Errorf("header %q is read as is, but net/http stores it as %q", name, c)
+		}
+	}
+}
