@@ -32,10 +32,7 @@ type Handler struct {
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	res := h.serve(r)
-	if h.Logger != nil {
-		h.Logger.LogAttrs(r.Context(), res.Level(), "webhook",
-			slog.String("door", "http"), slog.Any("result", res))
-	}
+	res.Log(r.Context(), h.Logger, "http")
 	switch res.Status {
 	case http.StatusMethodNotAllowed:
 		w.Header().Set("Allow", "GET, POST")

@@ -39,14 +39,14 @@ type door interface {
 func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	name, d, err := detect(payload)
 	if d == nil {
-		h.log(ctx, "unknown", webhook.Refuse(err))
+		webhook.Refuse(err).Log(ctx, h.Logger, "unknown")
 		return nil, err
 	}
 	res := webhook.Refuse(err)
 	if err == nil {
 		res = h.serve(ctx, d)
 	}
-	h.log(ctx, name, res)
+	res.Log(ctx, h.Logger, name)
 	return d.reply(res)
 }
 
@@ -60,13 +60,6 @@ func (h *Handler) serve(ctx context.Context, d door) webhook.Result {
 		return webhook.Refuse(err)
 	}
 	return h.Guard.Serve(ctx, req)
-}
-
-func (h *Handler) log(ctx context.Context, door string, res webhook.Result) {
-	if h.Logger != nil {
-		h.Logger.LogAttrs(ctx, res.Level(), "webhook",
-			slog.String("door", door), slog.Any("result", res))
-	}
 }
 
 // detect recognises the event kind from the fields only that kind has. An

@@ -1,12 +1,34 @@
 package webhook
 
-import "log/slog"
+import (
+	"context"
+	"log/slog"
+)
+
+// Log writes r to l as one line: message "webhook", the door the call came
+// through, then the attributes of LogValue, ungrouped. It is the line
+// every front door writes; a nil l logs nothing. Unlike
+// l.LogAttrs(..., slog.Any("result", r)), it allocates only the masked
+// caller number.
+func (r Result) Log(ctx context.Context, l *slog.Logger, door string) {
+	if l == nil {
+		return
+	}
+	var buf [8]slog.Attr
+	attrs := append(buf[:0], slog.String("door", door))
+	l.LogAttrs(ctx, r.Level(), "webhook", r.appendAttrs(attrs)...)
+}
 
 // LogValue implements slog.LogValuer. It gives what an operator needs to
 // follow a call, and never the token, the signature, the message text or a
 // full phone number.
 func (r Result) LogValue() slog.Value {
-	attrs := []slog.Attr{slog.Int("status", r.Status)}
+	return slog.GroupValue(r.appendAttrs(nil)...)
+}
+
+// appendAttrs appends LogValue's attributes to attrs.
+func (r Result) appendAttrs(attrs []slog.Attr) []slog.Attr {
+	attrs = append(attrs, slog.Int("status", r.Status))
 	if r.Err != nil {
 		attrs = append(attrs, slog.String("reason", r.Err.Error()))
 	}
@@ -22,9 +44,8 @@ func (r Result) LogValue() slog.Value {
 	if r.Duplicate {
 		attrs = append(attrs, slog.Bool("duplicate", true))
 	}
-	return slog.GroupValue(attrs...)
+	return attrs
 }
-
 // Level is the level to log r at: Info for a genuine call, Warn for a
 // refused one.
 func (r Result) Level() slog.Level {
