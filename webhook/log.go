@@ -46,6 +46,7 @@ func (r Result) appendAttrs(attrs []slog.Attr) []slog.Attr {
 	}
 	return attrs
 }
+
 // Level is the level to log r at: Info for a genuine call, Warn for a
 // refused one.
 func (r Result) Level() slog.Level {
