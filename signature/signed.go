@@ -231,8 +231,14 @@ func (s *scratch) formValues() url.Values {
 	text := string(s.text)
 	vals := make([]string, 0, len(s.pairs))
 	form := make(url.Values, len(s.pairs))
+	repeats := s.repeatedKey()
 	for _, p := range s.pairs {
 		k, v := text[p.key:p.val], text[p.val:p.end]
+		if !repeats {
+			vals = append(vals, v)
+			form[k] = vals[len(vals)-1 : len(vals) : len(vals)]
+			continue
+		}
 		if old, ok := form[k]; ok {
 			form[k] = append(old, v)
 			continue
@@ -241,6 +247,20 @@ func (s *scratch) formValues() url.Values {
 		form[k] = vals[len(vals)-1 : len(vals) : len(vals)]
 	}
 	return form
+}
+
+// repeatedKey reports whether a key of s.pairs appears more than once. It
+// reads s.order, which signPairs left in key order; without repeats,
+// formValues need not look each key up before storing it.
+func (s *scratch) repeatedKey() bool {
+	t, ps := s.text, s.pairs
+	for i := 1; i < len(s.order); i++ {
+		p, q := ps[s.order[i]], ps[s.order[i-1]]
+		if bytes.Equal(t[p.key:p.val], t[q.key:q.val]) {
+			return true
+		}
+	}
+	return false
 }
 
 // signPairs sets s.msg to the decoded form as Twilio signs it: the same
