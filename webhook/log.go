@@ -3,20 +3,25 @@ package webhook
 import (
 	"context"
 	"log/slog"
+	"time"
 )
 
 // Log writes r to l as one line: message "webhook", the door the call came
 // through, then the attributes of LogValue, ungrouped. It is the line
 // every front door writes; a nil l logs nothing. Unlike
 // l.LogAttrs(..., slog.Any("result", r)), it allocates only the masked
-// caller number.
+// caller number, and it records no source position (which would name
+// this function), so it skips the stack walk that takes.
 func (r Result) Log(ctx context.Context, l *slog.Logger, door string) {
-	if l == nil {
+	level := r.Level()
+	if l == nil || !l.Enabled(ctx, level) {
 		return
 	}
 	var buf [8]slog.Attr
-	attrs := append(buf[:0], slog.String("door", door))
-	l.LogAttrs(ctx, r.Level(), "webhook", r.appendAttrs(attrs)...)
+	attrs := r.appendAttrs(append(buf[:0], slog.String("door", door)))
+	rec := slog.NewRecord(time.Now(), level, "webhook", 0)
+	rec.AddAttrs(attrs...)
+	l.Handler().Handle(ctx, rec) // as Logger does, a handler's error is dropped
 }
 
 // LogValue implements slog.LogValuer. It gives what an operator needs to

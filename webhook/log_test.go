@@ -64,3 +64,16 @@ func TestLogAllocs(t *testing.T) {
 		t.Errorf("Log allocates %v times per line, want at most 1", n)
 	}
 }
+
+func TestLogLevel(t *testing.T) {
+	var buf bytes.Buffer
+	l := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	Result{Status: 200}.Log(context.Background(), l, "http")
+	if buf.Len() != 0 {
+		t.Errorf("a genuine call logged at Warn level:\n%s", &buf)
+	}
+	Refuse(signature.ErrMissing).Log(context.Background(), l, "http")
+	if !strings.Contains(buf.String(), "status=403") {
+		t.Errorf("a refused call was not logged at Warn level: %q", &buf)
+	}
+}
