@@ -26,9 +26,12 @@ func appendVariant(b []byte, rawURL string, i int) ([]byte, bool) {
 	if i == 0 {
 		return append(b, rawURL...), true
 	}
+	if i > 1 {
+		return b, false
+	}
 	a, ok := splitAuthority(rawURL)
 	switch {
-	case !ok || i > 1:
+	case !ok:
 		return b, false
 	case a.port >= 0:
 		b = append(b, rawURL[:a.port]...)
