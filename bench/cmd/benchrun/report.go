@@ -116,10 +116,13 @@ func (r report) serverMarkdown(b *strings.Builder) {
 		"server validates with `ValidateBody` and answers through the same app; " +
 		"express parses the form with `express.urlencoded` and validates with " +
 		"`twilio.webhook()`. wrk runs on the same two cores as the servers. The " +
-		"last two rows are not contenders: serve with its duplicate check on, its " +
+		"last three rows are not contenders: serve with its duplicate check on, its " +
 		"default, where the fixed call is a copy after the first and gets the saved " +
-		"reply; and serve's handler without its log line (`bench/cmd/profserve " +
-		"-nolog`), to show what the line costs.\n")
+		"reply; serve's handler without its log line (`bench/cmd/profserve " +
+		"-nolog`), to show what the line costs; and the check alone " +
+		"(`bench/cmd/guardonly`: the body read and passed to `ValidateForm`, then " +
+		"the unguarded server's static TwiML; no app, no decoded parameters, no " +
+		"log), to show what the guard itself costs.\n")
 }
 
 func (r report) coldMarkdown(b *strings.Builder) {

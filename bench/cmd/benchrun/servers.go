@@ -43,11 +43,13 @@ func serverEnv() []string {
 
 // The contenders that are not: serve with its duplicate check on (its
 // default), where the benchmark's fixed call is a copy after the first and
-// gets the saved reply; and serve's handler without its log line
-// (cmd/profserve -nolog), a measure of what the line costs.
+// gets the saved reply; serve's handler without its log line
+// (cmd/profserve -nolog), a measure of what the line costs; and the check
+// alone (cmd/guardonly), a measure of what the guard costs.
 const (
 	withDedupe = "serve, duplicate check on"
 	noLog      = "serve's handler, no log line"
+	guardOnly  = "the check alone: `ValidateForm`, static TwiML"
 )
 
 func newServers(o options, b binaries) ([]*server, error) {
@@ -68,6 +70,7 @@ func newServers(o options, b binaries) ([]*server, error) {
 		{noLog, func(a string) []string {
 			return []string{b.profserve, "-addr", a, "-nolog", "-cpuprofile", "", "-d", "0", "-lua", ""}
 		}, nil},
+		{guardOnly, func(a string) []string { return []string{b.guardonly, "-addr", a} }, nil},
 	} {
 		addr, err := freeAddr()
 		if err != nil {

@@ -76,6 +76,9 @@ func (r report) serverTargets() []target {
 		why += fmt.Sprintf("; without the log line its handler reaches %s",
 			x2(ratios(nl.rps, by["unguarded net/http"].rps).median()))
 	}
+	if g := by[guardOnly]; g != nil {
+		why += fmt.Sprintf("; the check alone, %s", x2(ratios(g.rps, by["unguarded net/http"].rps).median()))
+	}
 	ts := []target{
 		atLeast("`serve` ≥ 0.9× the unguarded server's requests/s",
 			ratios(ours.rps, by["unguarded net/http"].rps), 0.9, why),
