@@ -51,7 +51,11 @@ func element(b *bytes.Buffer, name, text string) {
 	b.WriteByte('<')
 	b.WriteString(name)
 	b.WriteByte('>')
-	xml.EscapeText(b, []byte(text)) // writes to a bytes.Buffer cannot fail
+	if plain(text) {
+		b.WriteString(text)
+	} else {
+		xml.EscapeText(b, []byte(text)) // writes to a bytes.Buffer cannot fail
+	}
 	b.WriteString("</")
 	b.WriteString(name)
 	b.WriteByte('>')
@@ -59,6 +63,18 @@ func element(b *bytes.Buffer, name, text string) {
 
 // size is about the length of r's document, so that Marshal allocates its
 // buffer once: the markup, and the text with room for some escapes.
+// plain reports whether xml.EscapeText would copy text unchanged: printable
+// ASCII without the five characters XML escapes. Most replies are.
+func plain(text string) bool {
+	for i := 0; i < len(text); i++ {
+		if c := text[i]; c < ' ' || c > '~' || c == '&' || c == '<' || c == '>' ||
+			c == '"' || c == '\'' {
+			return false
+		}
+	}
+	return true
+}
+
 func (r *Response) size() int {
 	n := len(xml.Header) + len("<Response></Response>")
 	for _, m := range r.Messages {

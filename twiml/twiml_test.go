@@ -1,6 +1,7 @@
 package twiml
 
 import (
+	"bytes"
 	"encoding/xml"
 	"strings"
 	"testing"
@@ -63,4 +64,23 @@ func isXMLSafe(s string) bool {
 		}
 	}
 	return strings.ToValidUTF8(s, "") == s
+}
+
+// TestPlainMatchesEscapeText holds the shortcut to what it skips: text that
+// plain passes is exactly what xml.EscapeText would write.
+func TestPlainMatchesEscapeText(t *testing.T) {
+	texts := []string{"Hello, World", "", "a<b", "it's", "x\ty", "é", "~!@#$%^*()_+{}|:?[];,./`"}
+	for c := range 256 {
+		texts = append(texts, string([]byte{byte(c)}))
+	}
+	for _, text := range texts {
+		var want bytes.Buffer
+		xml.EscapeText(&want, []byte(text))
+		if plain(text) && want.String() != text {
+			t.Errorf("plain(%q), but xml.EscapeText writes %q", text, want.String())
+		}
+	}
+	if !plain("Hello, World") {
+		t.Error(`plain("Hello, World") is false: the shortcut never runs`)
+	}
 }
