@@ -2,8 +2,7 @@ package main
 
 import (
 	"context"
-	"github.com/twilioguard/twilioguard/internal/testkit"
-	"regexp"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/twilioguard/twilioguard/internal/motoserver"
+	"github.com/twilioguard/twilioguard/internal/testkit"
 	"github.com/twilioguard/twilioguard/responder"
 )
 
@@ -117,28 +117,31 @@ type sendCase struct {
 // and returns its log.
 func serveWith(t *testing.T, vars map[string]string, try func(url string)) string {
 	t.Helper()
+	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	var stderr testkit.SyncBuffer
 	done := make(chan int)
 	go func() {
 		done <- run(ctx, env{
-			args:   []string{"twilioguard", "serve", "-addr", "127.0.0.1:0"},
+			args:   []string{"twilioguard", "serve", "-addr", addr},
 			stdin:  strings.NewReader(""),
 			stdout: &testkit.SyncBuffer{},
 			stderr: &stderr,
 			getenv: environ(vars),
 		})
 	}()
-	listening := regexp.MustCompile(`msg=listening url=(\S+)`)
-	var m []string
-	for deadline := time.Now().Add(15 * time.Second); m == nil; time.Sleep(20 * time.Millisecond) {
+	// Wait for the port, not the "listening" line: LOG_LEVEL may hide it.
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			cancel()
 			t.Fatalf("serve did not start:\n%s", stderr.String())
 		}
-		m = listening.FindStringSubmatch(stderr.String())
+		if conn, err := net.Dial("tcp", addr); err == nil {
+			conn.Close()
+			break
+		}
 	}
-	try(m[1])
+	try("http://" + addr + "/sms")
 	cancel()
 	select {
 	case <-done:
@@ -146,4 +149,15 @@ func serveWith(t *testing.T, vars map[string]string, try func(url string)) strin
 		t.Fatal("serve did not shut down")
 	}
 	return stderr.String()
+}
+
+// freeAddr returns a loopback address whose port was free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -13,7 +12,11 @@ import (
 // or ctx ends (SIGTERM, which Lambda sends before it shuts an environment
 // down). Logs go to stderr as JSON, which Lambda sends to CloudWatch Logs.
 func runLambda(ctx context.Context, e env) int {
-	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
+	log, err := newLogger(e.stderr, e.getenv, true)
+	if err != nil {
+		log.Error("configuration: refusing to start", "err", err)
+		return 2
+	}
 	cfg, err := loadConfig(e.getenv)
 	if err != nil {
 		log.Error("configuration: refusing to start", "err", err)

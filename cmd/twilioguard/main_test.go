@@ -49,6 +49,10 @@ func TestUsageErrors(t *testing.T) {
 		{"lambda without token", nil, []string{"lambda"}, "AUTH_TOKEN is not set"},
 		{"master without digits", map[string]string{"AUTH_TOKEN": "t", "MASTER_NUMBER": "abc"},
 			[]string{"serve", "-addr", "127.0.0.1:0"}, "MASTER_NUMBER"},
+		{"bad LOG_LEVEL", map[string]string{"AUTH_TOKEN": "t", "LOG_LEVEL": "loud"},
+			[]string{"serve", "-addr", "127.0.0.1:0"}, "LOG_LEVEL"},
+		{"bad Lambda log level", map[string]string{"AUTH_TOKEN": "t", "AWS_LAMBDA_LOG_LEVEL": "loud"},
+			[]string{"lambda"}, "AWS_LAMBDA_LOG_LEVEL"},
 		{"send without url", map[string]string{"AUTH_TOKEN": "t"}, []string{"send"}, "need -url"},
 		{"sign bad pair", nil, []string{"sign", "-url", "https://x", "-token", "t", "novalue"}, "not key=value"},
 	}

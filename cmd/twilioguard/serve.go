@@ -39,7 +39,11 @@ func runServe(ctx context.Context, e env) int {
 	if err := fs.Parse(e.args[1:]); err != nil {
 		return 2
 	}
-	log := slog.New(slog.NewTextHandler(e.stderr, nil))
+	log, err := newLogger(e.stderr, e.getenv, false)
+	if err != nil {
+		log.Error("configuration", "err", err)
+		return 2
+	}
 
 	getenv, devToken := e.getenv, ""
 	if *dev {

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"log/slog"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/twilioguard/twilioguard/signature"
+	"github.com/twilioguard/twilioguard/twiliotest"
+)
+
+func TestLogLevel(t *testing.T) {
+	tests := []struct {
+		vars    map[string]string
+		want    slog.Level
+		wantErr bool
+	}{
+		{nil, slog.LevelInfo, false},
+		{map[string]string{"LOG_LEVEL": "warn"}, slog.LevelWarn, false},
+		{map[string]string{"LOG_LEVEL": "DEBUG"}, slog.LevelDebug, false},
+		{map[string]string{"AWS_LAMBDA_LOG_LEVEL": "ERROR"}, slog.LevelError, false},
+		{map[string]string{"AWS_LAMBDA_LOG_LEVEL": "TRACE"}, slog.LevelDebug, false},
+		{map[string]string{"AWS_LAMBDA_LOG_LEVEL": "FATAL"}, slog.LevelError, false},
+		{map[string]string{"LOG_LEVEL": "info", "AWS_LAMBDA_LOG_LEVEL": "ERROR"}, slog.LevelInfo, false},
+		{map[string]string{"LOG_LEVEL": "loud"}, slog.LevelInfo, true},
+	}
+	for _, tt := range tests {
+		got, err := logLevel(environ(tt.vars))
+		if got != tt.want || (err != nil) != tt.wantErr {
+			t.Errorf("%v: got %v, %v; want %v, error %v", tt.vars, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+// At WARN, serve logs the refused call and not the genuine one.
+func TestServeLogLevelWarn(t *testing.T) {
+	logs := serveWith(t, map[string]string{"AUTH_TOKEN": "tok", "LOG_LEVEL": "warn"}, func(u string) {
+		host, _, _ := strings.Cut(strings.TrimPrefix(u, "http://"), "/")
+		form := twiliotest.InboundSMS("+15555550123", "+15555550100", "hi")
+		send := func(token string, form url.Values) {
+			sendRaw(t, host, "POST", []string{"Content-Type: application/x-www-form-urlencoded",
+				"X-Twilio-Signature: " + signature.Sign(token, u, form)}, form.Encode())
+		}
+		send("tok", form)
+		send("forger", form)
+	})
+	if strings.Contains(logs, "status=200") || !strings.Contains(logs, "status=403") {
+		t.Errorf("LOG_LEVEL=warn: want the refusal logged and the genuine call not:\n%s", logs)
+	}
+}
