@@ -38,6 +38,7 @@ func x(v float64) string   { return fmt.Sprintf("%.1f×", v) }
 func x2(v float64) string  { return fmt.Sprintf("%.2f×", v) }
 func ms(v float64) string  { return fmt.Sprintf("%.1f ms", v) }
 func us(v float64) string  { return fmt.Sprintf("%.0f µs", v) }
+func us1(v float64) string { return fmt.Sprintf("%.1f µs", v) }
 func num(v float64) string { return fmt.Sprintf("%.0f", v) }
 func kib(v float64) string { return fmt.Sprintf("%.1f MiB", v/1024) }
 
@@ -103,11 +104,12 @@ func (r report) microMarkdown(b *strings.Builder) {
 
 func (r report) serverMarkdown(b *strings.Builder) {
 	fmt.Fprintf(b, "\n### Servers (wrk, %d threads, %d connections, %v per round, genuine "+
-		"signed calls, 127.0.0.1)\n\n| server | requests/s | p50 | p99 | errors | peak RSS |\n"+
-		"|---|---|---|---|---|---|\n", wrkThreads, wrkConns, r.options.wrkTime)
+		"signed calls, 127.0.0.1)\n\n| server | requests/s | server CPU per request | p50 | p99 | errors | peak RSS |\n"+
+		"|---|---|---|---|---|---|---|\n", wrkThreads, wrkConns, r.options.wrkTime)
 	for _, s := range r.servers {
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", s.name, fmtStats(s.rps, num),
-			fmtStats(s.p50, us), fmtStats(s.p99, us), fmtStats(s.errs, num), fmtStats(s.rss, kib))
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s |\n", s.name, fmtStats(s.rps, num),
+			fmtStats(s.cpu, us1), fmtStats(s.p50, us), fmtStats(s.p99, us), fmtStats(s.errs, num),
+			fmtStats(s.rss, kib))
 	}
 	b.WriteString("\n`twilioguard serve` runs as shipped, but for its duplicate check, " +
 		"off (`DEDUPE_WINDOW=0`) as the peers have none: it logs one line per call " +
@@ -115,7 +117,11 @@ func (r report) serverMarkdown(b *strings.Builder) {
 		"server answers the same TwiML without reading the request; the twilio-go " +
 		"server validates with `ValidateBody` and answers through the same app; " +
 		"express parses the form with `express.urlencoded` and validates with " +
-		"`twilio.webhook()`. wrk runs on the same two cores as the servers. The " +
+		"`twilio.webhook()`. wrk runs on the same two cores as the servers. " +
+		"A server's CPU per request is the user and system time its process used " +
+		"during the round (`/proc/PID/stat`) over the requests it answered: it " +
+		"moves less than requests/s, which also depend on wrk and on the " +
+		"machine's other work. The " +
 		"last three rows are not contenders: serve with its duplicate check on, its " +
 		"default, where the fixed call is a copy after the first and gets the saved " +
 		"reply; serve's handler without its log line (`bench/cmd/profserve " +

@@ -30,7 +30,7 @@ type server struct {
 	addr string
 	lua  string // the wrk script posting the signed call
 	// Per round: requests/s, p50 and p99 latency (µs), errors, peak RSS (KiB).
-	rps, p50, p99, errs, rss samples
+	rps, p50, p99, errs, rss, cpu samples
 }
 
 func (s *server) url() string { return "http://" + s.addr + "/sms" }
@@ -190,6 +190,7 @@ func (s *server) record(r wrkResult) {
 	s.p99 = append(s.p99, r.P99)
 	s.errs = append(s.errs, float64(r.errors()))
 	s.rss = append(s.rss, float64(r.peakRSS))
+	s.cpu = append(s.cpu, r.cpuPerRequest())
 }
 
 // wrkResult is what the scripts' done() prints, plus the server's RSS.
@@ -202,6 +203,13 @@ type wrkResult struct {
 	Statuses  map[string]float64 `json:"statuses"` // the load run's scripts only
 	peakRSS   int64              // KiB
 	rssSeries []int64            // KiB, one per sample
+	cpu       time.Duration      // the server's CPU time (user and system) during the run
+}
+
+// cpuPerRequest is the server's CPU time per request, in µs: unlike
+// requests/s, it does not depend on what else the two cores run.
+func (r wrkResult) cpuPerRequest() float64 {
+	return float64(r.cpu.Microseconds()) / r.Requests
 }
 
 func (r wrkResult) rps() float64 { return r.Requests / (r.Duration / 1e6) }
@@ -235,7 +243,9 @@ func runWrk(ctx context.Context, lua, u string, d time.Duration, pid int) (wrkRe
 		defer wg.Done()
 		r.rssSeries = sampleRSS(pid, stop)
 	}()
+	cpu0 := cpuTime(pid)
 	out, err := exec.CommandContext(ctx, "wrk", wrkArgs(lua, u, d)...).CombinedOutput()
+	r.cpu = cpuTime(pid) - cpu0
 	close(stop)
 	wg.Wait()
 	if err != nil {
@@ -270,6 +280,25 @@ func sampleRSS(pid int, stop <-chan struct{}) []int64 {
 		case <-t.C:
 		}
 	}
+}
+
+// cpuTime is the CPU time pid has used, in user and system mode, all
+// threads: fields 14 and 15 of /proc/PID/stat, in USER_HZ ticks (100 a
+// second on Linux); 0 when unreadable.
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name, field 2, is in parentheses and may hold spaces.
+	_, rest, ok := bytes.Cut(b, []byte(") "))
+	f := strings.Fields(string(rest)) // f[0] is field 3
+	if !ok || len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * time.Second / 100
 }
 
 // rss is VmRSS of pid in KiB, or 0.

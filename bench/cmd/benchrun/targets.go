@@ -79,6 +79,11 @@ func (r report) serverTargets() []target {
 	if g := by[guardOnly]; g != nil {
 		why += fmt.Sprintf("; the check alone, %s", x2(ratios(g.rps, by["unguarded net/http"].rps).median()))
 	}
+	why += fmt.Sprintf(". Server CPU per request: `serve` %s, the unguarded server %s",
+		us1(ours.cpu.median()), us1(by["unguarded net/http"].cpu.median()))
+	if g := by[guardOnly]; g != nil {
+		why += fmt.Sprintf(", the check alone %s", us1(g.cpu.median()))
+	}
 	ts := []target{
 		atLeast("`serve` ≥ 0.9× the unguarded server's requests/s",
 			ratios(ours.rps, by["unguarded net/http"].rps), 0.9, why),
