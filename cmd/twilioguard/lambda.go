@@ -17,6 +17,7 @@ func runLambda(ctx context.Context, e env) int {
 		log.Error("configuration: refusing to start", "err", err)
 		return 2
 	}
+	tuneGC(e.getenv)
 	cfg, err := loadConfig(e.getenv)
 	if err != nil {
 		log.Error("configuration: refusing to start", "err", err)

@@ -3,6 +3,7 @@ package main
 import (
 	"log/slog"
 	"net/url"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -47,5 +48,17 @@ func TestServeLogLevelWarn(t *testing.T) {
 	})
 	if strings.Contains(logs, "status=200") || !strings.Contains(logs, "status=403") {
 		t.Errorf("LOG_LEVEL=warn: want the refusal logged and the genuine call not:\n%s", logs)
+	}
+}
+
+func TestTuneGC(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100)) // leave the test binary as it was
+	tuneGC(environ(nil))
+	if got := debug.SetGCPercent(100); got != gcPercent {
+		t.Errorf("GOGC unset: collector at %d, want %d", got, gcPercent)
+	}
+	tuneGC(environ(map[string]string{"GOGC": "50"}))
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("GOGC set: collector changed to %d, want it left alone", got)
 	}
 }

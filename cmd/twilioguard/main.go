@@ -47,6 +47,7 @@ configuration (environment):
   DEDUPE_TABLE          a DynamoDB table that remembers deliveries across instances
   LOG_LEVEL             DEBUG, INFO (default: a line per call) or WARN (refused calls only);
                         under Lambda, AWS_LAMBDA_LOG_LEVEL when LOG_LEVEL is unset
+  GOGC                  the Go collector's setting; serve and lambda default to 400
 
 Run "twilioguard <command> -h" for a command's flags.
 `

@@ -44,6 +44,7 @@ func runServe(ctx context.Context, e env) int {
 		log.Error("configuration", "err", err)
 		return 2
 	}
+	tuneGC(e.getenv)
 
 	getenv, devToken := e.getenv, ""
 	if *dev {
