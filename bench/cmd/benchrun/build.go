@@ -13,7 +13,6 @@ import (
 // binaries are the programs a run measures.
 type binaries struct {
 	serve, unguarded, twiliogo string // servers
-	profserve                  string // serve's handler, for the cost of its log line
 	guardonly                  string // the check alone, static TwiML
 	benchTest                  string // the Go benchmarks, go test -c
 	bootstrap, rie             string // the Lambda bootstrap and the emulator
@@ -50,7 +49,6 @@ func build(ctx context.Context, o options) (binaries, error) {
 	benchDir := filepath.Join(o.repo, "bench")
 	b.unguarded = filepath.Join(o.work, "unguarded")
 	b.twiliogo = filepath.Join(o.work, "twiliogo")
-	b.profserve = filepath.Join(o.work, "profserve")
 	b.guardonly = filepath.Join(o.work, "guardonly")
 	b.benchTest = filepath.Join(o.work, "bench.test")
 	b.bootstrap = filepath.Join(o.work, "lambda", "bootstrap")
@@ -64,7 +62,6 @@ func build(ctx context.Context, o options) (binaries, error) {
 	}{
 		{benchDir, nil, []string{"build", "-o", b.unguarded, "./cmd/unguarded"}},
 		{benchDir, nil, []string{"build", "-o", b.twiliogo, "./cmd/twiliogo"}},
-		{benchDir, nil, []string{"build", "-o", b.profserve, "./cmd/profserve"}},
 		{benchDir, nil, []string{"build", "-o", b.guardonly, "./cmd/guardonly"}},
 		{benchDir, nil, []string{"test", "-c", "-o", b.benchTest, "."}},
 		{o.repo, []string{"CGO_ENABLED=0"}, []string{"build", "-tags", "lambda.norpc",

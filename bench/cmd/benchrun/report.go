@@ -112,7 +112,8 @@ func (r report) serverMarkdown(b *strings.Builder) {
 			fmtStats(s.rss, kib))
 	}
 	b.WriteString("\n`twilioguard serve` runs as shipped, but for its duplicate check, " +
-		"off (`DEDUPE_WINDOW=0`) as the peers have none: it logs one line per call " +
+		"off (`DEDUPE_WINDOW=0`) as the peers have none: its collector at `GOGC=400`, " +
+		"its own default, it logs one line per call " +
 		"(to /dev/null here) and answers through the reference app. The unguarded " +
 		"server answers the same TwiML without reading the request; the twilio-go " +
 		"server validates with `ValidateBody` and answers through the same app; " +
@@ -122,10 +123,11 @@ func (r report) serverMarkdown(b *strings.Builder) {
 		"during the round (`/proc/PID/stat`) over the requests it answered: it " +
 		"moves less than requests/s, which also depend on wrk and on the " +
 		"machine's other work. The " +
-		"last three rows are not contenders: serve with its duplicate check on, its " +
+		"last four rows are not contenders: serve with its duplicate check on, its " +
 		"default, where the fixed call is a copy after the first and gets the saved " +
-		"reply; serve's handler without its log line (`bench/cmd/profserve " +
-		"-nolog`), to show what the line costs; and the check alone " +
+		"reply; serve at `LOG_LEVEL=WARN` (its duplicate check off), which logs " +
+		"refused calls only, to show what the line per genuine call costs; serve " +
+		"with Go's default `GOGC=100`, to show what its own setting buys; and the check alone " +
 		"(`bench/cmd/guardonly`: the body read and passed to `ValidateForm`, then " +
 		"the unguarded server's static TwiML; no app, no decoded parameters, no " +
 		"log), to show what the guard itself costs.\n")

@@ -43,12 +43,14 @@ func serverEnv() []string {
 
 // The contenders that are not: serve with its duplicate check on (its
 // default), where the benchmark's fixed call is a copy after the first and
-// gets the saved reply; serve's handler without its log line
-// (cmd/profserve -nolog), a measure of what the line costs; and the check
-// alone (cmd/guardonly), a measure of what the guard costs.
+// gets the saved reply; serve at LOG_LEVEL=WARN, which writes no line for
+// a genuine call, a measure of what the line costs; serve at Go's default
+// GOGC=100 instead of its own 400; and the check alone (cmd/guardonly), a
+// measure of what the guard costs.
 const (
 	withDedupe = "serve, duplicate check on"
-	noLog      = "serve's handler, no log line"
+	noLog      = "serve, LOG_LEVEL=WARN"
+	goDefault  = "serve, GOGC=100"
 	guardOnly  = "the check alone: `ValidateForm`, static TwiML"
 )
 
@@ -67,9 +69,10 @@ func newServers(o options, b binaries) ([]*server, error) {
 			return []string{"node", filepath.Join(b.nodeDir, "server.js")}
 		}, nil},
 		{withDedupe, func(a string) []string { return []string{b.serve, "serve", "-addr", a} }, nil},
-		{noLog, func(a string) []string {
-			return []string{b.profserve, "-addr", a, "-nolog", "-cpuprofile", "", "-d", "0", "-lua", ""}
-		}, nil},
+		{noLog, func(a string) []string { return []string{b.serve, "serve", "-addr", a} },
+			[]string{"DEDUPE_WINDOW=0", "LOG_LEVEL=WARN"}},
+		{goDefault, func(a string) []string { return []string{b.serve, "serve", "-addr", a} },
+			[]string{"DEDUPE_WINDOW=0", "GOGC=100"}},
 		{guardOnly, func(a string) []string { return []string{b.guardonly, "-addr", a} }, nil},
 	} {
 		addr, err := freeAddr()

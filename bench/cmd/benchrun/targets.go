@@ -73,8 +73,11 @@ func (r report) serverTargets() []target {
 		"checks it, runs the app, marshals its TwiML and logs a line, on the same " +
 		"two cores as wrk"
 	if nl := by[noLog]; nl != nil {
-		why += fmt.Sprintf("; without the log line its handler reaches %s",
+		why += fmt.Sprintf("; at `LOG_LEVEL=WARN`, which logs no line for a genuine call, %s",
 			x2(ratios(nl.rps, by["unguarded net/http"].rps).median()))
+	}
+	if d := by[goDefault]; d != nil {
+		why += fmt.Sprintf("; at Go's default `GOGC=100`, %s", x2(ratios(d.rps, by["unguarded net/http"].rps).median()))
 	}
 	if g := by[guardOnly]; g != nil {
 		why += fmt.Sprintf("; the check alone, %s", x2(ratios(g.rps, by["unguarded net/http"].rps).median()))
