@@ -161,9 +161,9 @@ type emulator struct {
 func start(t *testing.T, env ...string) *emulator {
 	t.Helper()
 	rie, bootstrap := binaries(t)
-	invokeAddr, runtimeAddr := freeAddr(t), freeAddr(t)
+	invokeAddr, runtimeAddr := testkit.FreeAddr(t), testkit.FreeAddr(t)
 	for runtimeAddr == invokeAddr {
-		runtimeAddr = freeAddr(t)
+		runtimeAddr = testkit.FreeAddr(t)
 	}
 	e := &emulator{
 		invokeURL: "http://" + invokeAddr + invokePath,
@@ -193,17 +193,6 @@ func start(t *testing.T, env ...string) *emulator {
 	t.Cleanup(e.stop)
 	e.waitListening(t, invokeAddr)
 	return e
-}
-
-// freeAddr returns a loopback address with a port free a moment ago.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 func (e *emulator) waitListening(t *testing.T, addr string) {

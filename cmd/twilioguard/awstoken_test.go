@@ -117,7 +117,7 @@ type sendCase struct {
 // and returns its log.
 func serveWith(t *testing.T, vars map[string]string, try func(url string)) string {
 	t.Helper()
-	addr := freeAddr(t)
+	addr := testkit.FreeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	var stderr testkit.SyncBuffer
 	done := make(chan int)
@@ -149,15 +149,4 @@ func serveWith(t *testing.T, vars map[string]string, try func(url string)) strin
 		t.Fatal("serve did not shut down")
 	}
 	return stderr.String()
-}
-
-// freeAddr returns a loopback address whose port was free a moment ago.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
