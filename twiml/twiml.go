@@ -61,8 +61,6 @@ func element(b *bytes.Buffer, name, text string) {
 	b.WriteByte('>')
 }
 
-// size is about the length of r's document, so that Marshal allocates its
-// buffer once: the markup, and the text with room for some escapes.
 // plain reports whether xml.EscapeText would copy text unchanged: printable
 // ASCII without the five characters XML escapes. Most replies are.
 func plain(text string) bool {
@@ -75,6 +73,8 @@ func plain(text string) bool {
 	return true
 }
 
+// size is about the length of r's document, so that Marshal allocates its
+// buffer once: the markup, and the text with room for some escapes.
 func (r *Response) size() int {
 	n := len(xml.Header) + len("<Response></Response>")
 	for _, m := range r.Messages {
