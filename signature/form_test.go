@@ -121,6 +121,26 @@ func TestFormValuesDoNotShare(t *testing.T) {
 	}
 }
 
+// TestHashedBodyIgnoresForm: a JSON call checks its body's hash and leaves
+// Form alone, so Match.Params stays nil whatever an earlier check on the
+// same pooled memory decoded (it once came back as that check's form).
+func TestHashedBodyIgnoresForm(t *testing.T) {
+	v, _ := NewValidator("tok")
+	body := []byte(`{"Body":"hi"}`)
+	u := "https://x/y?bodySHA256=" + BodyHash(body)
+	for range 20 { // leave decoded forms and sort orders in the pool
+		other := url.Values{"Body": {"my secret"}, "From": {"+15555550123"}, "a": {"1", "2"}}
+		v.Verify(Call{URL: "https://x/y", Form: []byte(other.Encode()),
+			Signature: Sign("tok", "https://x/y", other)})
+		Sign("tok", "https://x/y", url.Values{"k1": {"v"}, "k2": {"v"}, "k3": {"v"}, "k4": {"v"}, "k5": {"v"}})
+	}
+	m, err := v.Verify(Call{URL: u, Body: body, HashedBody: true, Form: []byte("a=1"),
+		Signature: Sign("tok", u, nil)})
+	if err != nil || m.Params != nil {
+		t.Errorf("got %v, %v; want a match with no Params", m.Params, err)
+	}
+}
+
 // TestValidateAllocatesNothing pins the steady state of a check: no
 // allocation for a genuine call, a forged one, or a raw form body.
 func TestValidateAllocatesNothing(t *testing.T) {

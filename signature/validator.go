@@ -198,7 +198,7 @@ func (v *Validator) verify(c Call, wantParams bool) (Match, error) {
 		return Match{}, ErrBodyHash
 	}
 	m.SharedKey = name
-	if wantParams && c.Params == nil && c.Form != nil {
+	if wantParams && !c.HashedBody && c.Params == nil && c.Form != nil {
 		m.Params = s.formValues()
 	}
 	return m, nil
@@ -207,6 +207,8 @@ func (v *Validator) verify(c Call, wantParams bool) (Match, error) {
 // prepare puts c's signed parameters into s.msg and returns how many bytes
 // checking c would hash. Only a malformed Form makes it fail.
 func (s *scratch) prepare(c Call) (int, error) {
+	// Nothing of an earlier check may answer for this one.
+	s.text, s.pairs, s.order, s.parsed = s.text[:0], s.pairs[:0], s.order[:0], nil
 	n := len(c.URL)
 	switch {
 	case c.HashedBody:
