@@ -8,35 +8,38 @@ import (
 	"strings"
 )
 
-// newLogger returns the logger serve and lambda write to w: text or JSON,
-// at the level LOG_LEVEL names, else AWS_LAMBDA_LOG_LEVEL (which Lambda's
-// advanced logging controls set), else INFO. At WARN, genuine calls are
-// not logged; refused ones still are.
-func newLogger(w io.Writer, getenv func(string) string, json bool) (*slog.Logger, error) {
-	level, err := logLevel(getenv)
+// newLogger returns the logger serve (text) and lambda (JSON) write to w,
+// at the level LOG_LEVEL names; under Lambda, when it is unset, the one
+// AWS_LAMBDA_LOG_LEVEL names (Lambda's log-level filtering sets it); else
+// INFO. At WARN, genuine calls are not logged; refused ones still are. On
+// a bad level it returns an INFO logger and the error.
+func newLogger(w io.Writer, getenv func(string) string, lambda bool) (*slog.Logger, error) {
+	level, err := logLevel(getenv, lambda)
 	opts := &slog.HandlerOptions{Level: level}
-	if json {
+	if lambda {
 		return slog.New(slog.NewJSONHandler(w, opts)), err
 	}
 	return slog.New(slog.NewTextHandler(w, opts)), err
 }
 
-// logLevel reads the level; on a bad value it returns INFO and an error.
-func logLevel(getenv func(string) string) (slog.Level, error) {
+// levels are the names a level setting takes, Lambda's TRACE and FATAL
+// included. Only names: slog's offsets ("ERROR+4") could hide the
+// program's own errors.
+var levels = map[string]slog.Level{
+	"TRACE": slog.LevelDebug, "DEBUG": slog.LevelDebug, "INFO": slog.LevelInfo,
+	"WARN": slog.LevelWarn, "ERROR": slog.LevelError, "FATAL": slog.LevelError,
+}
+
+func logLevel(getenv func(string) string, lambda bool) (slog.Level, error) {
 	name, value := "LOG_LEVEL", getenv("LOG_LEVEL")
-	if value == "" {
+	if value == "" && lambda {
 		name, value = "AWS_LAMBDA_LOG_LEVEL", getenv("AWS_LAMBDA_LOG_LEVEL")
 	}
-	switch strings.ToUpper(value) {
-	case "":
+	if value == "" {
 		return slog.LevelInfo, nil
-	case "TRACE": // Lambda's levels that slog lacks
-		return slog.LevelDebug, nil
-	case "FATAL":
-		return slog.LevelError, nil
 	}
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(value)); err != nil {
+	l, ok := levels[strings.ToUpper(value)]
+	if !ok {
 		return slog.LevelInfo, fmt.Errorf("%s=%q: want DEBUG, INFO, WARN or ERROR", name, value)
 	}
 	return l, nil

@@ -14,22 +14,27 @@ import (
 func TestLogLevel(t *testing.T) {
 	tests := []struct {
 		vars    map[string]string
+		lambda  bool
 		want    slog.Level
 		wantErr bool
 	}{
-		{nil, slog.LevelInfo, false},
-		{map[string]string{"LOG_LEVEL": "warn"}, slog.LevelWarn, false},
-		{map[string]string{"LOG_LEVEL": "DEBUG"}, slog.LevelDebug, false},
-		{map[string]string{"AWS_LAMBDA_LOG_LEVEL": "ERROR"}, slog.LevelError, false},
-		{map[string]string{"AWS_LAMBDA_LOG_LEVEL": "TRACE"}, slog.LevelDebug, false},
-		{map[string]string{"AWS_LAMBDA_LOG_LEVEL": "FATAL"}, slog.LevelError, false},
-		{map[string]string{"LOG_LEVEL": "info", "AWS_LAMBDA_LOG_LEVEL": "ERROR"}, slog.LevelInfo, false},
-		{map[string]string{"LOG_LEVEL": "loud"}, slog.LevelInfo, true},
+		{nil, false, slog.LevelInfo, false},
+		{map[string]string{"LOG_LEVEL": "warn"}, false, slog.LevelWarn, false},
+		{map[string]string{"LOG_LEVEL": "DEBUG"}, true, slog.LevelDebug, false},
+		{map[string]string{"AWS_LAMBDA_LOG_LEVEL": "ERROR"}, true, slog.LevelError, false},
+		{map[string]string{"AWS_LAMBDA_LOG_LEVEL": "TRACE"}, true, slog.LevelDebug, false},
+		{map[string]string{"AWS_LAMBDA_LOG_LEVEL": "FATAL"}, true, slog.LevelError, false},
+		{map[string]string{"LOG_LEVEL": "info", "AWS_LAMBDA_LOG_LEVEL": "ERROR"}, true, slog.LevelInfo, false},
+		{map[string]string{"AWS_LAMBDA_LOG_LEVEL": "ERROR"}, false, slog.LevelInfo, false}, // serve: Lambda's setting is not ours
+		{map[string]string{"LOG_LEVEL": "loud"}, false, slog.LevelInfo, true},
+		{map[string]string{"LOG_LEVEL": "ERROR+4"}, false, slog.LevelInfo, true}, // would hide our own errors
+		{map[string]string{"AWS_LAMBDA_LOG_LEVEL": "info-8"}, true, slog.LevelInfo, true},
 	}
 	for _, tt := range tests {
-		got, err := logLevel(environ(tt.vars))
+		got, err := logLevel(environ(tt.vars), tt.lambda)
 		if got != tt.want || (err != nil) != tt.wantErr {
-			t.Errorf("%v: got %v, %v; want %v, error %v", tt.vars, got, err, tt.want, tt.wantErr)
+			t.Errorf("%v (lambda %v): got %v, %v; want %v, error %v",
+				tt.vars, tt.lambda, got, err, tt.want, tt.wantErr)
 		}
 	}
 }
