@@ -17,7 +17,8 @@ import (
 // GET; Twilio uses both, and signs a GET's query as part of the URL.
 type Handler struct {
 	Guard *webhook.Guard
-	// Logger gets one line per call; nil logs nothing.
+	// Logger gets one line per call (webhook.Result.Log: no source
+	// position); nil logs nothing.
 	Logger *slog.Logger
 	// MaxBody caps the body; 0 means webhook.DefaultMaxBody.
 	MaxBody int64

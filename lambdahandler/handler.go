@@ -23,7 +23,8 @@ var ErrUnknownEvent = errors.New("lambdahandler: unknown event kind")
 // github.com/aws/aws-lambda-go.
 type Handler struct {
 	Guard *webhook.Guard
-	// Logger gets one line per invocation; nil logs nothing.
+	// Logger gets one line per invocation (webhook.Result.Log: no source
+	// position); nil logs nothing.
 	Logger *slog.Logger
 	// MaxBody caps the decoded body; 0 means webhook.DefaultMaxBody.
 	MaxBody int
