@@ -37,7 +37,8 @@ type options struct {
 func main() {
 	var o options
 	flag.StringVar(&o.repo, "repo", "..", "the repository root (run from bench/)")
-	flag.StringVar(&o.out, "out", "", "the report (default: BENCHMARKS.md in the repository root)")
+	flag.StringVar(&o.out, "out", "", "the report (default: BENCHMARKS.md in the repository root; "+
+		"with -only, standard output, so that a part never replaces the whole section)")
 	flag.IntVar(&o.rounds, "rounds", 5, "rounds of the server measurements")
 	flag.IntVar(&o.micro, "microrounds", 9, "rounds of the Go benchmarks (about 15 s each)")
 	flag.StringVar(&o.benchtime, "benchtime", "1s", "-test.benchtime of each Go benchmark")
@@ -62,7 +63,10 @@ func run(ctx context.Context, o options) error {
 	if o.repo, err = filepath.Abs(o.repo); err != nil {
 		return err
 	}
-	if o.out == "" {
+	switch {
+	case o.out == "" && o.only != "" && o.load == 0:
+		o.out = "-"
+	case o.out == "":
 		o.out = filepath.Join(o.repo, "BENCHMARKS.md")
 	}
 	if o.work, err = os.MkdirTemp("", "twilioguard-bench-"); err != nil {
@@ -108,6 +112,10 @@ func runBenchmarks(ctx context.Context, o options, m machine) error {
 		r.zip = zipSize(ctx, o)
 	}
 	r.machine.loadAfter = loadAverage()
+	if o.out == "-" {
+		_, err := fmt.Print(r.markdown())
+		return err
+	}
 	return writeSection(o.out, "benchmarks", r.markdown())
 }
 
