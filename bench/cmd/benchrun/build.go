@@ -55,26 +55,43 @@ func build(ctx context.Context, o options) (binaries, error) {
 	b.rie = filepath.Join(o.work, "aws-lambda-rie")
 	b.nodeDir = filepath.Join(benchDir, "node")
 	const rie = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie"
-	for _, c := range []struct {
+	var cmds []struct {
 		dir  string
 		env  []string
 		args []string
-	}{
-		{benchDir, nil, []string{"build", "-o", b.unguarded, "./cmd/unguarded"}},
-		{benchDir, nil, []string{"build", "-o", b.twiliogo, "./cmd/twiliogo"}},
-		{benchDir, nil, []string{"build", "-o", b.guardonly, "./cmd/guardonly"}},
-		{benchDir, nil, []string{"test", "-c", "-o", b.benchTest, "."}},
-		{o.repo, []string{"CGO_ENABLED=0"}, []string{"build", "-tags", "lambda.norpc",
-			"-trimpath", "-o", b.bootstrap, "./cmd/twilioguard"}},
-		{filepath.Join(o.repo, "tools"), []string{"GOWORK=off"},
-			[]string{"build", "-mod=readonly", "-o", b.rie, rie}},
-	} {
+	}
+	add := func(dir string, env []string, args ...string) {
+		cmds = append(cmds, struct {
+			dir  string
+			env  []string
+			args []string
+		}{dir, env, args})
+	}
+	if o.part("servers") {
+		add(benchDir, nil, "build", "-o", b.unguarded, "./cmd/unguarded")
+		add(benchDir, nil, "build", "-o", b.twiliogo, "./cmd/twiliogo")
+		add(benchDir, nil, "build", "-o", b.guardonly, "./cmd/guardonly")
+	}
+	if o.part("micro") {
+		add(benchDir, nil, "test", "-c", "-o", b.benchTest, ".")
+	}
+	if o.part("cold") {
+		add(o.repo, []string{"CGO_ENABLED=0"}, "build", "-tags", "lambda.norpc",
+			"-trimpath", "-o", b.bootstrap, "./cmd/twilioguard")
+		add(filepath.Join(o.repo, "tools"), []string{"GOWORK=off"},
+			"build", "-mod=readonly", "-o", b.rie, rie)
+	}
+	for _, c := range cmds {
 		if err := command(ctx, c.dir, c.env, "go", c.args...); err != nil {
 			return b, err
 		}
 	}
+	if !o.part("servers") && !o.part("cold") {
+		return b, nil
+	}
 	if _, err := os.Stat(filepath.Join(b.nodeDir, "node_modules", "twilio")); err != nil {
-		return b, fmt.Errorf("bench/node has no node_modules: run npm ci --prefix bench/node")
+		return b, fmt.Errorf("bench/node has no node_modules: run bench/run.sh, " +
+			"or npm ci --prefix bench/node from the repository root")
 	}
 	return b, nil
 }

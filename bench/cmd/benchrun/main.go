@@ -91,7 +91,7 @@ func runBenchmarks(ctx context.Context, o options, m machine) error {
 	var r report
 	r.machine = m
 	r.options = o
-	part := func(name string) bool { return o.only == "" || o.only == name }
+	part := o.part
 	if part("micro") {
 		log.Printf("Go benchmarks: %d rounds", o.micro)
 		if r.micro, err = microBenchmarks(ctx, o, bins); err != nil {
@@ -118,6 +118,10 @@ func runBenchmarks(ctx context.Context, o options, m machine) error {
 	}
 	return writeSection(o.out, "benchmarks", r.markdown())
 }
+
+// part reports whether the run measures the part named: micro, servers or
+// cold.
+func (o options) part(name string) bool { return o.only == "" || o.only == name }
 
 func runLoad(ctx context.Context, o options, m machine) error {
 	bins, err := buildServe(ctx, o)

@@ -44,30 +44,57 @@ func kib(v float64) string { return fmt.Sprintf("%.1f MiB", v/1024) }
 
 func (r report) markdown() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "## Benchmarks (issue 8)\n\n")
-	fmt.Fprintf(&b, "Written by `bench/run.sh` on %s. Every figure is the median of "+
-		"interleaved rounds (%d of the Go benchmarks, %d of the servers, %d cold starts), "+
-		"with the minimum and maximum in brackets; every ratio pairs figures of the same "+
-		"round.\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"),
-		r.options.micro, r.options.rounds, r.options.cold)
+	o := r.options
+	fmt.Fprintf(&b, "## Benchmarks (issue 8: the performance targets)\n\n")
+	by := "`bench/run.sh`"
+	if o.only != "" {
+		by = fmt.Sprintf("`go run ./cmd/benchrun -only %s`, a part of the run only,", o.only)
+	}
+	var rounds []string
+	for _, p := range []struct {
+		part string
+		text string
+	}{
+		{"micro", fmt.Sprintf("%d of the Go benchmarks", o.micro)},
+		{"servers", fmt.Sprintf("%d of the servers", o.rounds)},
+		{"cold", fmt.Sprintf("%d cold starts", o.cold)},
+	} {
+		if o.part(p.part) {
+			rounds = append(rounds, p.text)
+		}
+	}
+	fmt.Fprintf(&b, "Written by %s on %s. Every figure is the median of "+
+		"interleaved rounds (%s), with the minimum and maximum in brackets; every "+
+		"ratio pairs figures of the same round.\n\n", by,
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), strings.Join(rounds, ", "))
 	r.machine.markdown(&b)
 	b.WriteString("\n### Targets\n\n| target | measured | verdict | why |\n|---|---|---|---|\n")
 	for _, t := range r.targets() {
 		b.WriteString(t.row() + "\n")
 	}
-	r.microMarkdown(&b)
-	r.serverMarkdown(&b)
-	r.coldMarkdown(&b)
+	if o.part("micro") {
+		r.microMarkdown(&b)
+	}
+	if o.part("servers") {
+		r.serverMarkdown(&b)
+	}
+	if o.part("cold") {
+		r.coldMarkdown(&b)
+	}
 	b.WriteString("\n### Commands\n\n```sh\n")
 	paths := strings.NewReplacer(r.options.work, "$WORK", r.options.repo, ".")
 	b.WriteString("# WORK is a temporary directory; . is the repository root\n")
 	for _, s := range steps {
 		b.WriteString(paths.Replace(s) + "\n")
 	}
-	fmt.Fprintf(&b, "(cd bench && $WORK/%s)   # %d rounds\n", r.micro.command, r.options.micro)
-	fmt.Fprintf(&b, "wrk %s   # per server, %d rounds after a 2 s warm-up\n",
-		strings.Join(wrkArgs("post.lua", "http://127.0.0.1:PORT/sms", r.options.wrkTime), " "),
-		r.options.rounds)
+	if o.part("micro") {
+		fmt.Fprintf(&b, "(cd bench && $WORK/%s)   # %d rounds\n", r.micro.command, o.micro)
+	}
+	if o.part("servers") {
+		fmt.Fprintf(&b, "wrk %s   # per server, %d rounds after a 2 s warm-up\n",
+			strings.Join(wrkArgs("post.lua", "http://127.0.0.1:PORT/sms", o.wrkTime), " "),
+			o.rounds)
+	}
 	b.WriteString("```\n")
 	return b.String()
 }
