@@ -16,6 +16,10 @@ command -v valgrind >/dev/null || { echo "valgrind is missing: apt-get install -
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 CGO_ENABLED=0 go test -c -o "$work/bench.test" .
+if ! "$work/bench.test" -test.list "^$name\$" | grep -qx "$name"; then
+  echo "no benchmark $name in bench/: see go test -list . in bench/" >&2
+  exit 1
+fi
 
 count() { # count N: instructions for N calls, start-up included
   GOMAXPROCS=1 GOGC=off GODEBUG=asyncpreemptoff=1 valgrind --tool=callgrind \

@@ -45,8 +45,8 @@ configuration (environment):
                         a Twilio SharedKey (HMAC-SHA256) accepted besides the tokens
   DEDUPE_WINDOW         how long a delivery is remembered (default 1h; 0 turns it off)
   DEDUPE_TABLE          a DynamoDB table that remembers deliveries across instances
-  LOG_LEVEL             INFO (default: a line per call), WARN (refused calls only), ERROR
-                        or DEBUG; under Lambda, AWS_LAMBDA_LOG_LEVEL when LOG_LEVEL is unset
+  LOG_LEVEL             INFO (default: a line per call), WARN (refused calls and problems),
+                        ERROR or DEBUG; under Lambda, AWS_LAMBDA_LOG_LEVEL when it is unset
   GOGC                  the Go collector's setting; serve and lambda default to 400
 
 Run "twilioguard <command> -h" for a command's flags.

@@ -40,7 +40,8 @@ func logLevel(getenv func(string) string, lambda bool) (slog.Level, error) {
 	}
 	l, ok := levels[strings.ToUpper(value)]
 	if !ok {
-		return slog.LevelInfo, fmt.Errorf("%s=%q: want DEBUG, INFO, WARN or ERROR", name, value)
+		return slog.LevelInfo, fmt.Errorf("%s=%q: want DEBUG, INFO, WARN or ERROR "+
+			"(or Lambda's TRACE, FATAL)", name, value)
 	}
 	return l, nil
 }
