@@ -10,7 +10,7 @@ import (
 
 func loadMarkdown(o options, m machine, r loadResult) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "## Load run (issue 6)\n\n")
+	fmt.Fprintf(&b, "## Load run (issue 6: hostile and mixed traffic)\n\n")
 	fmt.Fprintf(&b, "Written by `bench/load.sh` on %s: `twilioguard serve` on 127.0.0.1 "+
 		"under wrk for %d s, %d threads, %d connections, a mix of genuine, forged and "+
 		"malformed calls chosen at random by a Lua script. serve runs as shipped, "+

@@ -189,8 +189,8 @@ func markers(section string) (string, string) {
 		"<!-- end " + section + " -->"
 }
 
-const preamble = "# Benchmarks\n\nMeasured by `bench/run.sh` (issue 8) and `bench/load.sh` " +
-	"(issue 6): see bench/README.md. Do not edit the sections by hand; run the scripts.\n"
+const preamble = "# Benchmarks\n\nMeasured by `bench/run.sh` (issue 8: speed against the peers) and `bench/load.sh` " +
+	"(issue 6: serve under hostile load): see bench/README.md. Do not edit the sections by hand; run the scripts.\n"
 
 // writeSection replaces section in the file at path, or appends it.
 func writeSection(path, section, text string) error {
