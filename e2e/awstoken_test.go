@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/twilioguard/twilioguard/internal/motoserver"
+	"github.com/twilioguard/twilioguard/internal/testevents"
 )
 
 // Where TestTokenFromAWS keeps the auth token in moto_server.
@@ -43,7 +44,7 @@ func TestTokenFromAWS(t *testing.T) {
 			e := start(t, append(aws, s.setting, "MASTER_NUMBER="+master, "MEDIA_URL="+mediaURL)...)
 			for _, c := range callers {
 				form, sig := call(c, httpURL)
-				resp := invokeHTTP(t, e, httpEvent(t, form.Encode(), sig))
+				resp := invokeHTTP(t, e, testevents.HTTP(t, form.Encode(), sig, true))
 				if resp.StatusCode != c.status {
 					t.Errorf("%s: got status %d, want %d", c.name, resp.StatusCode, c.status)
 				}
@@ -59,7 +60,7 @@ func TestTokenFromAWS(t *testing.T) {
 		e := start(t, append(aws, "AUTH_TOKEN_SECRET=twilioguard/e2e/missing",
 			"MASTER_NUMBER="+master, "REQUEST_URL="+restURL)...)
 		form, sig := call(callers[0], httpURL)
-		resp := invokeHTTP(t, e, httpEvent(t, form.Encode(), sig))
+		resp := invokeHTTP(t, e, testevents.HTTP(t, form.Encode(), sig, true))
 		if resp.StatusCode != http.StatusInternalServerError || messages(t, resp.Body) != "" {
 			t.Errorf("http-api: got %d %q, want 500 and no message", resp.StatusCode, resp.Body)
 		}

@@ -13,7 +13,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"github.com/twilioguard/twilioguard/internal/testkit"
@@ -32,6 +31,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/twilioguard/twilioguard/internal/testevents"
 	"github.com/twilioguard/twilioguard/responder"
 	"github.com/twilioguard/twilioguard/signature"
 	"github.com/twilioguard/twilioguard/twiliotest"
@@ -46,8 +46,8 @@ const (
 	mediaURL = "https://media.example.com/owl.png"
 	formType = "application/x-www-form-urlencoded"
 
-	restHost = "abc123defg.execute-api.us-east-1.amazonaws.com"
-	httpHost = "xyz789abcd.execute-api.eu-west-1.amazonaws.com"
+	restHost = testevents.RESTHost
+	httpHost = testevents.HTTPHost
 	restURL  = "https://" + restHost + "/prod/sms"
 	httpURL  = "https://" + httpHost + "/sms"
 
@@ -279,8 +279,10 @@ func TestProxyEvents(t *testing.T) {
 		url   string
 		event func(t *testing.T, body, sig string) []byte
 	}{
-		{"rest-proxy", restURL, restEvent},
-		{"http-api", httpURL, httpEvent},
+		{"rest-proxy", restURL, testevents.REST},
+		{"http-api", httpURL, func(t *testing.T, body, sig string) []byte {
+			return testevents.HTTP(t, body, sig, true) // as HTTP APIs send a form
+		}},
 	}
 	for _, k := range kinds {
 		for _, c := range callers {
@@ -367,7 +369,7 @@ func TestNoToken(t *testing.T) {
 	e := start(t, "MASTER_NUMBER="+master)
 	form, sig := call(callers[0], restURL)
 	begin := time.Now()
-	status, body := e.invoke(t, restEvent(t, form.Encode(), sig))
+	status, body := e.invoke(t, testevents.REST(t, form.Encode(), sig))
 	took := time.Since(begin)
 	t.Logf("no token: status %d after %v: %s", status, took, body)
 	if took > 10*time.Second {
@@ -392,64 +394,18 @@ func call(c caller, u string) (form url.Values, sig string) {
 	return form, sig
 }
 
-// restEvent is a REST API proxy event on the execute-api host, where
-// requestContext.path keeps the stage ("/prod/sms") and path drops it.
-func restEvent(t *testing.T, body, sig string) []byte {
-	h := map[string]string{"Host": restHost, "Content-Type": formType}
-	if sig != "" {
-		h["X-Twilio-Signature"] = sig
-	}
-	return marshal(t, events.APIGatewayProxyRequest{
-		Resource: "/sms", Path: "/sms", HTTPMethod: "POST", Headers: h,
-		RequestContext: events.APIGatewayProxyRequestContext{
-			DomainName: restHost, Path: "/prod/sms", Stage: "prod",
-			HTTPMethod: "POST",
-		},
-		Body: body,
-	})
-}
-
-// httpEvent is an HTTP API event: header names in lower case and the form
-// body base64-encoded, as that API delivers them.
-func httpEvent(t *testing.T, body, sig string) []byte {
-	h := map[string]string{"host": httpHost, "content-type": formType}
-	if sig != "" {
-		h["x-twilio-signature"] = sig
-	}
-	return marshal(t, events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RouteKey: "$default", RawPath: "/sms", Headers: h,
-		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			DomainName: httpHost, Stage: "$default",
-			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{
-				Method: "POST", Path: "/sms",
-			},
-		},
-		Body:            base64.StdEncoding.EncodeToString([]byte(body)),
-		IsBase64Encoded: true,
-	})
-}
-
 // templateEvent is what the mapping template makes of form: the signature,
 // then each field with its name and value still URL-encoded.
 func templateEvent(t *testing.T, form url.Values, sig string) []byte {
 	var b bytes.Buffer
 	b.WriteString(`{"twilioSignature":`)
-	b.Write(marshal(t, sig))
+	b.Write(testevents.Marshal(t, sig))
 	for _, kv := range strings.Split(form.Encode(), "&") {
 		k, v, _ := strings.Cut(kv, "=")
-		fmt.Fprintf(&b, ",%s:%s", marshal(t, k), marshal(t, v))
+		fmt.Fprintf(&b, ",%s:%s", testevents.Marshal(t, k), testevents.Marshal(t, v))
 	}
 	b.WriteByte('}')
 	return b.Bytes()
-}
-
-func marshal(t *testing.T, v any) []byte {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 // messages parses a TwiML reply into its messages joined by "|", each its

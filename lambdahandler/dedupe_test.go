@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/twilioguard/twilioguard/internal/testevents"
 	"github.com/twilioguard/twilioguard/signature"
 	"github.com/twilioguard/twilioguard/twiliotest"
 	"github.com/twilioguard/twilioguard/twiml"
@@ -28,7 +29,7 @@ func withToken(t *testing.T, event []byte, template bool) []byte {
 	} else {
 		m["headers"].(map[string]any)["i-twilio-idempotency-token"] = idem
 	}
-	return marshal(t, m)
+	return testevents.Marshal(t, m)
 }
 
 // runs wraps an App and counts its runs.

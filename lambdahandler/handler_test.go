@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/twilioguard/twilioguard/internal/cases"
+	"github.com/twilioguard/twilioguard/internal/testevents"
 	"github.com/twilioguard/twilioguard/responder"
 	"github.com/twilioguard/twilioguard/signature"
 	"github.com/twilioguard/twilioguard/twiliotest"
@@ -29,8 +30,8 @@ const (
 	ours     = "+15555550111"
 	formType = "application/x-www-form-urlencoded"
 
-	restHost = "abc123defg.execute-api.us-east-1.amazonaws.com"
-	httpHost = "xyz789abcd.execute-api.eu-west-1.amazonaws.com"
+	restHost = testevents.RESTHost
+	httpHost = testevents.HTTPHost
 	fnHost   = "abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws"
 	albHost  = "sms.example.com"
 )
@@ -63,10 +64,10 @@ type kind struct {
 }
 
 var kinds = []kind{
-	{"rest-proxy", "https://" + restHost + "/prod/sms", false, restEvent},
+	{"rest-proxy", "https://" + restHost + "/prod/sms", false, testevents.REST},
 	{"http-api", "https://" + httpHost + "/sms", false,
 		func(t *testing.T, body, sig string) []byte {
-			return httpEvent(t, body, sig, true)
+			return testevents.HTTP(t, body, sig, true)
 		}},
 	{"function-url", "https://" + fnHost + "/sms", false, functionURLEvent},
 	{"alb", "https://" + albHost + "/sms", false, albRequest},
@@ -76,45 +77,9 @@ var kinds = []kind{
 		}},
 }
 
-// restEvent is a REST API proxy event (payload 1.0) on the execute-api
-// host, where requestContext.path keeps the stage and path does not.
-func restEvent(t *testing.T, body, sig string) []byte {
-	h := map[string]string{"Host": restHost, "Content-Type": formType}
-	if sig != "" {
-		h["X-Twilio-Signature"] = sig
-	}
-	return marshal(t, events.APIGatewayProxyRequest{
-		Resource: "/sms", Path: "/sms", HTTPMethod: "POST", Headers: h,
-		RequestContext: events.APIGatewayProxyRequestContext{
-			DomainName: restHost, Path: "/prod/sms", Stage: "prod",
-			HTTPMethod: "POST",
-		},
-		Body: body,
-	})
-}
-
-// httpEvent is an HTTP API event (payload 2.0), header names in lower case
-// as that API delivers them.
-func httpEvent(t *testing.T, body, sig string, b64 bool) []byte {
-	if b64 {
-		body = base64.StdEncoding.EncodeToString([]byte(body))
-	}
-	return marshal(t, events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RouteKey: "$default", RawPath: "/sms",
-		Headers: lowerHeaders(httpHost, sig),
-		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			DomainName: httpHost, Stage: "$default",
-			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{
-				Method: "POST", Path: "/sms",
-			},
-		},
-		Body: body, IsBase64Encoded: b64,
-	})
-}
-
 func functionURLEvent(t *testing.T, body, sig string) []byte {
-	return marshal(t, events.LambdaFunctionURLRequest{
-		Version: "2.0", RawPath: "/sms", Headers: lowerHeaders(fnHost, sig),
+	return testevents.Marshal(t, events.LambdaFunctionURLRequest{
+		Version: "2.0", RawPath: "/sms", Headers: testevents.LowerHeaders(fnHost, sig),
 		RequestContext: events.LambdaFunctionURLRequestContext{
 			DomainName: fnHost,
 			HTTP: events.LambdaFunctionURLRequestContextHTTPDescription{
@@ -128,23 +93,15 @@ func functionURLEvent(t *testing.T, body, sig string) []byte {
 // albRequest is an ALB target group event: the URL comes from the Host and
 // X-Forwarded-* headers.
 func albRequest(t *testing.T, body, sig string) []byte {
-	h := lowerHeaders(albHost, sig)
+	h := testevents.LowerHeaders(albHost, sig)
 	h["x-forwarded-proto"], h["x-forwarded-port"] = "https", "443"
-	return marshal(t, events.ALBTargetGroupRequest{
+	return testevents.Marshal(t, events.ALBTargetGroupRequest{
 		HTTPMethod: "POST", Path: "/sms", Headers: h, Body: body,
 		RequestContext: events.ALBTargetGroupRequestContext{
 			ELB: events.ELBContext{TargetGroupArn: "arn:aws:elasticloadbalancing:" +
 				"us-east-1:000000000000:targetgroup/sms/0000000000000000"},
 		},
 	})
-}
-
-func lowerHeaders(host, sig string) map[string]string {
-	h := map[string]string{"host": host, "content-type": formType}
-	if sig != "" {
-		h["x-twilio-signature"] = sig
-	}
-	return h
 }
 
 // templateFromBody is the event a body mapping template makes of a form
@@ -165,24 +122,15 @@ func template(t *testing.T, sig string, pairs ...string) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	b.WriteString(`{"twilioSignature":`)
-	b.Write(marshal(t, sig))
+	b.Write(testevents.Marshal(t, sig))
 	for i := 0; i+1 < len(pairs); i += 2 {
 		b.WriteByte(',')
-		b.Write(marshal(t, pairs[i]))
+		b.Write(testevents.Marshal(t, pairs[i]))
 		b.WriteByte(':')
-		b.Write(marshal(t, pairs[i+1]))
+		b.Write(testevents.Marshal(t, pairs[i+1]))
 	}
 	b.WriteByte('}')
 	return b.Bytes()
-}
-
-func marshal(t *testing.T, v any) []byte {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 // reply is what one invocation answered, whatever its event kind.
@@ -460,18 +408,18 @@ func TestProxyBodies(t *testing.T) {
 
 	httpURL := "https://" + httpHost + "/sms"
 	b64 := func(t *testing.T, body, sig string) []byte {
-		return httpEvent(t, body, sig, true)
+		return testevents.HTTP(t, body, sig, true)
 	}
 	plain := func(t *testing.T, body, sig string) []byte {
-		return httpEvent(t, body, sig, false)
+		return testevents.HTTP(t, body, sig, false)
 	}
 	badB64 := func(t *testing.T, _, sig string) []byte {
-		return rebody(t, httpEvent(t, "", sig, true), "not base64!", true)
+		return rebody(t, testevents.HTTP(t, "", sig, true), "not base64!", true)
 	}
 	restURL := "https://" + restHost + "/prod/sms"
 	restB64 := func(t *testing.T, body, sig string) []byte {
 		b64 := base64.StdEncoding.EncodeToString([]byte(body))
-		return rebody(t, restEvent(t, "", sig), b64, true)
+		return rebody(t, testevents.REST(t, "", sig), b64, true)
 	}
 
 	tests := []struct {
@@ -490,7 +438,7 @@ func TestProxyBodies(t *testing.T) {
 		{"base64 at limit", httpURL, b64, atLimit, 200, nil},
 		{"plain over limit", httpURL, plain, over, 413, webhook.ErrTooLarge},
 		{"base64 over limit", httpURL, b64, over, 413, webhook.ErrTooLarge},
-		{"rest over limit", restURL, restEvent, over, 413, webhook.ErrTooLarge},
+		{"rest over limit", restURL, testevents.REST, over, 413, webhook.ErrTooLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -517,7 +465,7 @@ func rebody(t *testing.T, event []byte, body string, b64 bool) []byte {
 		t.Fatal(err)
 	}
 	m["body"], m["isBase64Encoded"] = body, b64
-	return marshal(t, m)
+	return testevents.Marshal(t, m)
 }
 
 // reason is why h refuses payload, found as Invoke finds it: a proxy reply
@@ -598,8 +546,8 @@ func TestLogs(t *testing.T) {
 	form := twiliotest.InboundSMS(master, ours, "secret")
 	u := "https://" + httpHost + "/sms"
 	payloads := [][]byte{
-		httpEvent(t, form.Encode(), signature.Sign(token, u, form), true),
-		httpEvent(t, form.Encode(), signature.Sign(other, u, form), true),
+		testevents.HTTP(t, form.Encode(), signature.Sign(token, u, form), true),
+		testevents.HTTP(t, form.Encode(), signature.Sign(other, u, form), true),
 		templateFromBody(t, form.Encode(), signature.Sign(token, u, form)),
 		[]byte("not JSON " + token),
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/twilioguard/twilioguard/internal/testevents"
 	"github.com/twilioguard/twilioguard/signature"
 	"github.com/twilioguard/twilioguard/twiml"
 	"github.com/twilioguard/twilioguard/webhook"
@@ -33,7 +34,7 @@ func edit(t *testing.T, event []byte, change func(m map[string]any)) []byte {
 		t.Fatal(err)
 	}
 	change(m)
-	return marshal(t, m)
+	return testevents.Marshal(t, m)
 }
 
 // headers returns the single-value header map of a proxy event.
