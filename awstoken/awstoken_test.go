@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -27,12 +26,7 @@ import (
 // These tests read through the real AWS SDK from moto_server on 127.0.0.1.
 // TestMain gives the process dummy credentials and disables the instance
 // metadata service, so that the SDK never looks beyond the emulator.
-func TestMain(m *testing.M) {
-	motoserver.SetEnv()
-	code := m.Run()
-	motoserver.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { motoserver.Main(m) }
 
 // moto is the emulator: its SDK configuration, and clients to set up the
 // parameters and secrets a test reads.

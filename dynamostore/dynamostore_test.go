@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -28,12 +27,7 @@ import (
 // TestMain gives the process dummy credentials and disables the instance
 // metadata service, so that the SDK reaches nothing but the emulator on
 // 127.0.0.1.
-func TestMain(m *testing.M) {
-	motoserver.SetEnv()
-	code := m.Run()
-	motoserver.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { motoserver.Main(m) }
 
 // client returns a DynamoDB client of the shared emulator.
 func client(t *testing.T) *dynamodb.Client {

@@ -260,3 +260,12 @@ func freePort() (string, error) {
 	defer ln.Close()
 	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port), nil
 }
+
+// Main runs a package's tests against the shared emulator, with the AWS
+// settings of SetEnv, then stops it: a TestMain of one line.
+func Main(m *testing.M) {
+	SetEnv()
+	code := m.Run()
+	Stop()
+	os.Exit(code)
+}
