@@ -47,10 +47,11 @@ func logLevel(getenv func(string) string, lambda bool) (slog.Level, error) {
 }
 
 // gcPercent is the collector's GOGC for serve and lambda. The AWS SDK's
-// packages allocate about 3 MB at init, 2 MB of which stays live; at Go's
-// default of 100 the collector marks it all again every ~2 MB of garbage,
-// some 600 calls of serve's ~3 KB each. At 400 a cycle comes a quarter
-// as often, for a few more megabytes of heap (BENCHMARKS.md measures both).
+// packages allocate about 3 MB at init, 2 to 3 MB of which stays live; at
+// Go's default of 100 the collector marks it all again every few MB of
+// garbage, some 600 calls of serve's ~3 KB each (gctrace under wrk). At
+// 400 a cycle comes about a quarter as often, for a few more megabytes of
+// heap (BENCHMARKS.md measures both).
 const gcPercent = 400
 
 // tuneGC sets gcPercent unless the GOGC environment variable chose a value.
