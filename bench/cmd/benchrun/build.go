@@ -55,36 +55,27 @@ func build(ctx context.Context, o options) (binaries, error) {
 	b.rie = filepath.Join(o.work, "aws-lambda-rie")
 	b.nodeDir = filepath.Join(benchDir, "node")
 	const rie = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie"
-	var cmds []struct {
-		dir  string
-		env  []string
-		args []string
-	}
-	add := func(dir string, env []string, args ...string) {
-		cmds = append(cmds, struct {
-			dir  string
-			env  []string
-			args []string
-		}{dir, env, args})
+	goCmd := func(dir string, env []string, args ...string) { // the first error stops the rest
+		if err == nil {
+			err = command(ctx, dir, env, "go", args...)
+		}
 	}
 	if o.part("servers") {
-		add(benchDir, nil, "build", "-o", b.unguarded, "./cmd/unguarded")
-		add(benchDir, nil, "build", "-o", b.twiliogo, "./cmd/twiliogo")
-		add(benchDir, nil, "build", "-o", b.guardonly, "./cmd/guardonly")
+		goCmd(benchDir, nil, "build", "-o", b.unguarded, "./cmd/unguarded")
+		goCmd(benchDir, nil, "build", "-o", b.twiliogo, "./cmd/twiliogo")
+		goCmd(benchDir, nil, "build", "-o", b.guardonly, "./cmd/guardonly")
 	}
 	if o.part("micro") {
-		add(benchDir, nil, "test", "-c", "-o", b.benchTest, ".")
+		goCmd(benchDir, nil, "test", "-c", "-o", b.benchTest, ".")
 	}
 	if o.part("cold") {
-		add(o.repo, []string{"CGO_ENABLED=0"}, "build", "-tags", "lambda.norpc",
+		goCmd(o.repo, []string{"CGO_ENABLED=0"}, "build", "-tags", "lambda.norpc",
 			"-trimpath", "-o", b.bootstrap, "./cmd/twilioguard")
-		add(filepath.Join(o.repo, "tools"), []string{"GOWORK=off"},
+		goCmd(filepath.Join(o.repo, "tools"), []string{"GOWORK=off"},
 			"build", "-mod=readonly", "-o", b.rie, rie)
 	}
-	for _, c := range cmds {
-		if err := command(ctx, c.dir, c.env, "go", c.args...); err != nil {
-			return b, err
-		}
+	if err != nil {
+		return b, err
 	}
 	if !o.part("servers") && !o.part("cold") {
 		return b, nil
